@@ -1,0 +1,194 @@
+"""The `bundler` command: database, reference data, demo data, accounts and serving."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from bundler import demo, refdata
+from bundler.db import get_engine, session_scope
+from bundler.enums import Role
+from bundler.models import Ministry, Pilot
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(app: Flask) -> object:
+    """Return the Alembic configuration for this app's database."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", app.config["DATABASE_URL"].replace("%", "%%"))
+    return config
+
+
+def upgrade_database(app: Flask, revision: str = "head") -> None:
+    """Bring the schema to a revision with Alembic."""
+    from alembic import command
+
+    with get_engine().begin() as connection:
+        config = alembic_config(app)
+        config.attributes["connection"] = connection  # type: ignore[attr-defined]
+        command.upgrade(config, revision)  # type: ignore[arg-type]
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's CLI group."""
+    for command in (
+        init_db,
+        load_demo_command,
+        demo_accounts,
+        create_user_command,
+        import_municipalities,
+        make_migration,
+        serve,
+    ):
+        app.cli.add_command(command)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the schema and load the reference data (safe to run again)."""
+    upgrade_database(current_app)
+    with session_scope(current_app) as session:
+        reports = refdata.load_reference_data(session)
+    for name, report in reports.items():
+        click.echo(
+            f"{name}: {report.inserted} nieuw, {report.updated} bijgewerkt, "
+            f"{report.unchanged} ongewijzigd"
+        )
+
+
+@click.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when demo data is present.")
+@with_appcontext
+def load_demo_command(if_empty: bool) -> None:
+    """Load the demo story: five pilots, wishes for five ministries, one account per role."""
+    with session_scope(current_app) as session:
+        if demo.is_loaded(session):
+            if if_empty:
+                click.echo("Demodata is al geladen.")
+                return
+            raise click.ClickException("Er staan al pilots in de database; demo niet geladen.")
+        accounts = demo.load(session)
+    _print_accounts(accounts)
+
+
+def _print_accounts(accounts: list[demo.DemoAccount]) -> None:
+    click.echo("Demo-accounts (alleen voor deze lokale demo; wachtwoord zoals bij de eerste start):")
+    for account in accounts:
+        click.echo(f"  {account.role.value:9} {account.email:30} {account.password}")
+
+
+@click.command("demo-accounts")
+@with_appcontext
+def demo_accounts() -> None:
+    """Print the demo accounts that exist in this database."""
+    with session_scope(current_app) as session:
+        present = {u.email for u in demo.demo_users(session)}
+    _print_accounts([a for a in demo.ACCOUNTS if a.email in present])
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve the app for a single machine (use gunicorn behind a proxy in production)."""
+    from werkzeug.serving import run_simple
+
+    click.echo(f"bundler draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
+    run_simple(host, port, current_app, threaded=True, use_reloader=False)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default="", help="Display name (defaults to the e-mail address).")
+@click.option("--pilot", "pilot_names", multiple=True, help="Pilot name (repeatable).")
+@click.option("--ministry", "ministry_code", default=None, help="Ministry code, e.g. BZK.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
+@with_appcontext
+def create_user_command(
+    email: str,
+    role: str,
+    name: str,
+    pilot_names: tuple[str, ...],
+    ministry_code: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create an account; the password is read from standard input, never from arguments."""
+    from bundler.accounts import AccountError, create_user
+    from forms.auth import PASSWORD_MIN
+
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < PASSWORD_MIN:
+        raise click.ClickException(f"Het wachtwoord moet minstens {PASSWORD_MIN} tekens hebben.")
+    with session_scope(current_app) as session:
+        ministry = None
+        if ministry_code:
+            ministry = session.scalar(select(Ministry).where(Ministry.code == ministry_code))
+            if ministry is None or not ministry.is_current():
+                raise click.ClickException(f"Onbekend of opgeheven ministerie: {ministry_code}")
+        pilots = []
+        for pilot_name in pilot_names:
+            pilot = session.scalar(select(Pilot).where(Pilot.name == pilot_name))
+            if pilot is None:
+                raise click.ClickException(f"Onbekende pilot: {pilot_name}")
+            pilots.append(pilot)
+        try:
+            user = create_user(
+                session, email=email, name=name, role=Role(role), password=password,
+                ministry=ministry, pilots=pilots,
+            )
+        except AccountError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Account aangemaakt: {user.email} ({user.role.value})")
+
+
+@click.command("import-municipalities")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_municipalities(path: Path) -> None:
+    """Refresh municipalities from a CSV in the format of bundler/data/gemeenten.csv."""
+    with session_scope(current_app) as session:
+        report = refdata.load_municipalities(
+            session, path.read_text(encoding="utf-8-sig"), deactivate_missing=True
+        )
+        if report.errors:
+            raise click.ClickException("\n".join(report.errors))
+    click.echo(
+        f"gemeenten: {report.inserted} nieuw, {report.updated} bijgewerkt, "
+        f"{report.unchanged} ongewijzigd, {report.deactivated} niet meer actief"
+    )
+
+
+@click.command("make-migration")
+@click.argument("message")
+@with_appcontext
+def make_migration(message: str) -> None:
+    """Write a new Alembic revision from the difference between models and database."""
+    from alembic import command
+
+    upgrade_database(current_app)
+    with get_engine().begin() as connection:
+        config = alembic_config(current_app)
+        config.attributes["connection"] = connection  # type: ignore[attr-defined]
+        number = len(list((MIGRATIONS / "versions").glob("*.py"))) + 1
+        command.revision(  # type: ignore[call-overload]
+            config, message=message, autogenerate=True, rev_id=f"{number:04d}"
+        )
+
+
+def main() -> None:
+    """Run the `bundler` command."""
+    from bundler import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help="Knelpunten bundelen per ministerie.")()

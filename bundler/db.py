@@ -1,0 +1,76 @@
+"""Engine, one session per request, SQLite pragmas, and the database CLI hooks."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # WAL plus a busy timeout keeps concurrent writers from failing with "database is locked".
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """Create an engine with this app's settings for SQLite or PostgreSQL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, **options)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and session factory and close the session after each request."""
+    engine = make_engine(app.config["DATABASE_URL"], **app.config.get("DATABASE_OPTIONS", {}))
+    app.extensions["bundler.engine"] = engine
+    app.extensions["bundler.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(close_session)
+
+
+def get_engine() -> Engine:
+    """Return the current app's engine."""
+    engine: Engine = current_app.extensions["bundler.engine"]
+    return engine
+
+
+def get_session() -> Session:
+    """Return the session of this request or app context, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["bundler.sessionmaker"]()
+    session: Session = g.db_session
+    return session
+
+
+def close_session(exc: BaseException | None = None) -> None:
+    """Roll back whatever was not committed and close the session."""
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+@contextmanager
+def session_scope(app: Flask) -> Iterator[Session]:
+    """Give a CLI command or job its own session; commit on success, roll back on error."""
+    session: Session = app.extensions["bundler.sessionmaker"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,87 @@
+"""Friendly Dutch error pages (problem+json under /api/), never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: _l("Dit verzoek kunnen we niet verwerken"),
+    403: _l("U heeft geen toegang tot deze pagina"),
+    404: _l("Deze pagina bestaat niet"),
+    405: _l("Dit verzoek kunnen we niet verwerken"),
+    409: _l("Iemand anders heeft dit intussen gewijzigd"),
+    413: _l("Het bestand is te groot"),
+    429: _l("Te veel pogingen"),
+    500: _l("Er ging iets mis"),
+}
+EXPLANATIONS = {
+    400: _l("Het formulier was verlopen of onvolledig. Ga terug, laad de pagina opnieuw en "
+            "probeer het nog eens."),
+    403: _l("Uw account heeft geen rechten voor deze pagina. Denkt u dat dit niet klopt? "
+            "Neem contact op met het programmabureau."),
+    404: _l("Controleer het adres, of ga naar de startpagina."),
+    405: _l("Ga terug naar de vorige pagina en probeer het opnieuw."),
+    409: _l("Laad de pagina opnieuw om de nieuwste versie te zien."),
+    413: _l("Een bijlage mag hoogstens 10 MB zijn. Maak het bestand kleiner en probeer het "
+            "opnieuw."),
+    429: _l("U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw."),
+    500: _l("Dat is niet uw fout. Probeer het later opnieuw; blijft het misgaan, neem dan "
+            "contact op met het programmabureau."),
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register one handler for every HTTP error and for unexpected exceptions."""
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def handle_http_error(error: HTTPException) -> ResponseReturnValue:
+    """Render an HTTP error as a Dutch page or as problem+json for the API."""
+    code = error.code or 500
+    if code == 403:
+        _log_denial()
+    title = str(TITLES.get(code, error.name))
+    detail = str(EXPLANATIONS.get(code, ""))
+    if request.path.startswith("/api/"):
+        response = jsonify(type="about:blank", title=title, status=code, detail=detail)
+        response.status_code = code
+        response.mimetype = "application/problem+json"
+        return response
+    headers = error.get_headers()
+    headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+    return render_template("errors/error.html", code=code, title=title, detail=detail), code, headers
+
+
+def handle_unexpected(error: Exception) -> ResponseReturnValue:
+    """Log the exception and show the friendly 500 page."""
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return handle_http_error(InternalServerError())
+
+
+def _log_denial() -> None:
+    # Denied access is a security event: keep it in the audit log, in its own transaction.
+    from flask import current_app
+    from flask_login import current_user
+
+    from bundler import audit
+    from bundler.db import session_scope
+
+    try:
+        with session_scope(current_app) as db:
+            actor = current_user._get_current_object() if current_user.is_authenticated else None
+            audit.record(
+                db, "access.denied", actor=db.merge(actor) if actor else None,
+                result="denied", summary=f"{request.method} {request.path}"[:500],
+            )
+    except Exception:  # the denial itself must still be answered
+        log.exception("could not record access denial")

@@ -1,0 +1,42 @@
+"""Typed SQLAlchemy models; import them from here."""
+
+from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, WishState
+from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User, pilot_member
+from bundler.models.audit import AuditEvent
+from bundler.models.base import Base, utcnow
+from bundler.models.reference import (
+    ExecutingOrganisation,
+    Ministry,
+    Municipality,
+    Statute,
+    statute_ministry,
+)
+from bundler.models.wishes import Answer, Attachment, Wish, WishRelation, WishSupport, wish_ministry
+
+__all__ = [
+    "Answer",
+    "AnswerStatus",
+    "Attachment",
+    "AuditEvent",
+    "Base",
+    "ExecutingOrganisation",
+    "Ministry",
+    "Municipality",
+    "Phase",
+    "PhaseChange",
+    "Pilot",
+    "PilotMunicipality",
+    "RelationKind",
+    "Role",
+    "Statute",
+    "Urgency",
+    "User",
+    "Wish",
+    "WishRelation",
+    "WishState",
+    "WishSupport",
+    "pilot_member",
+    "statute_ministry",
+    "utcnow",
+    "wish_ministry",
+]

@@ -1,0 +1,185 @@
+"""Wishes (knelpunten), their supporters, relations, attachments and ministry answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bundler.models.accounts import Pilot, User, enum_column
+from bundler.enums import AnswerStatus, RelationKind, Urgency, WishState
+from bundler.models.base import Base, utcnow
+from bundler.models.reference import Ministry, Statute
+
+
+
+
+
+
+
+
+
+
+wish_ministry = Table(
+    "wish_ministry",
+    Base.metadata,
+    Column("wish_id", ForeignKey("wish.id", ondelete="CASCADE"), primary_key=True),
+    Column("ministry_id", ForeignKey("ministry.id"), primary_key=True),
+)
+
+
+class Wish(Base):
+    """A wish (knelpunt): an obstacle in a statute that a pilot asks a ministry to change."""
+
+    __tablename__ = "wish"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text, default="")
+    statute_id: Mapped[int | None] = mapped_column(ForeignKey("statute.id"), index=True)
+    statute_unknown: Mapped[bool] = mapped_column(default=False)
+    article: Mapped[str] = mapped_column(String(40), default="")
+    paragraph: Mapped[str] = mapped_column(String(20), default="")
+    proposed_change: Mapped[str] = mapped_column(Text, default="")
+    benefit_who: Mapped[str] = mapped_column(String(500), default="")
+    benefit_cases_per_year: Mapped[int | None] = mapped_column(Integer)
+    benefit_savings: Mapped[str] = mapped_column(Text, default="")
+    urgency: Mapped[Urgency] = mapped_column(
+        enum_column(Urgency, "urgency"), default=Urgency.NORMAL
+    )
+    urgency_reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[WishState] = mapped_column(
+        enum_column(WishState, "wish_state"), default=WishState.CONCEPT, index=True
+    )
+    state_reason: Mapped[str] = mapped_column(Text, default="")
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilot.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("wish.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    statute: Mapped[Statute | None] = relationship()
+    pilot: Mapped[Pilot] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    merged_into: Mapped[Wish | None] = relationship(remote_side=[id])
+    ministries: Mapped[list[Ministry]] = relationship(
+        secondary=wish_ministry, order_by="Ministry.code"
+    )
+    supports: Mapped[list[WishSupport]] = relationship(
+        back_populates="wish",
+        cascade="all, delete-orphan",
+        foreign_keys="WishSupport.wish_id",
+        order_by="WishSupport.created_at",
+    )
+    relations: Mapped[list[WishRelation]] = relationship(
+        back_populates="wish",
+        cascade="all, delete-orphan",
+        foreign_keys="WishRelation.wish_id",
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="wish", cascade="all, delete-orphan", order_by="Attachment.uploaded_at"
+    )
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="wish", cascade="all, delete-orphan", order_by="Answer.answered_at"
+    )
+
+    @property
+    def is_shared(self) -> bool:
+        """Tell whether more than one ministry is responsible (e.g. Jeugdwet)."""
+        return len(self.ministries) > 1
+
+    def __repr__(self) -> str:
+        return f"<Wish {self.reference} {self.state.value}>"
+
+
+class WishSupport(Base):
+    """Another pilot that runs into the same obstacle, with its own context note."""
+
+    __tablename__ = "wish_support"
+    __table_args__ = (UniqueConstraint("wish_id", "pilot_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wish.id", ondelete="CASCADE"), index=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilot.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Set when the support came from merging that wish into this one, so it can be undone.
+    merged_from_id: Mapped[int | None] = mapped_column(ForeignKey("wish.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    wish: Mapped[Wish] = relationship(back_populates="supports", foreign_keys=[wish_id])
+    pilot: Mapped[Pilot] = relationship()
+    merged_from: Mapped[Wish | None] = relationship(foreign_keys=[merged_from_id])
+    created_by: Mapped[User | None] = relationship()
+
+
+class WishRelation(Base):
+    """A wish that depends on or follows from another (birth and marriage follow death)."""
+
+    __tablename__ = "wish_relation"
+
+    wish_id: Mapped[int] = mapped_column(
+        ForeignKey("wish.id", ondelete="CASCADE"), primary_key=True
+    )
+    related_id: Mapped[int] = mapped_column(
+        ForeignKey("wish.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[RelationKind] = mapped_column(
+        enum_column(RelationKind, "relation_kind"), default=RelationKind.DEPENDS_ON
+    )
+
+    wish: Mapped[Wish] = relationship(back_populates="relations", foreign_keys=[wish_id])
+    related: Mapped[Wish] = relationship(foreign_keys=[related_id])
+
+
+class Attachment(Base):
+    """A file attached to a wish, stored outside the web root under a generated name."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wish.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    wish: Mapped[Wish] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class Answer(Base):
+    """A ministry's answer on a wish; every answer is kept, the newest one counts."""
+
+    __tablename__ = "answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wish.id", ondelete="CASCADE"), index=True)
+    ministry_id: Mapped[int] = mapped_column(ForeignKey("ministry.id"), index=True)
+    status: Mapped[AnswerStatus] = mapped_column(enum_column(AnswerStatus, "answer_status"))
+    link: Mapped[str] = mapped_column(String(500), default="")
+    effective_date: Mapped[dt.date | None]
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    wish: Mapped[Wish] = relationship(back_populates="answers")
+    ministry: Mapped[Ministry] = relationship()
+    answered_by: Mapped[User | None] = relationship()

@@ -1,0 +1,31 @@
+"""The navigation of each role: one list per role, in menu order."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from bundler.enums import Role
+
+NavItem = tuple[str, LazyString]
+
+NAV: dict[Role, list[NavItem]] = {
+    Role.PILOT: [
+        ("main.index", _l("Start")),
+    ],
+    Role.OFFICE: [
+        ("main.index", _l("Start")),
+    ],
+    Role.MINISTRY: [
+        ("main.index", _l("Start")),
+    ],
+    Role.ADMIN: [
+        ("main.index", _l("Start")),
+        ("admin.users", _l("Gebruikers")),
+    ],
+}
+
+
+def items_for(role: Role | None) -> list[NavItem]:
+    """Return the navigation items of a role; nothing for anonymous visitors."""
+    return NAV.get(role, []) if role is not None else []

@@ -1,0 +1,74 @@
+"""Security headers, CSRF on every unsafe request, rate limiting, session timeouts."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, logout_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from bundler.models import utcnow
+from forms.base import CsrfForm
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def init_app(app: Flask) -> None:
+    """Register the request hooks and the rate limiter."""
+    limiter.init_app(app)
+    app.before_request(check_csrf)
+    app.before_request(enforce_session_lifetime)
+    app.after_request(set_security_headers)
+
+
+def check_csrf() -> None:
+    """Refuse any unsafe request without a valid CSRF token (400)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+    form = CsrfForm(formdata=MultiDict({"csrf_token": token}))
+    if not form.validate():
+        abort(400, description="csrf")
+
+
+def enforce_session_lifetime() -> None:
+    """End a session past its absolute lifetime; Flask itself enforces the idle timeout."""
+    from flask import current_app
+
+    session.permanent = True
+    if not current_user.is_authenticated:
+        return
+    started = session.get("login_at")
+    limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+    if started is None or utcnow().timestamp() - float(started) > limit:
+        logout_user()
+        session.clear()
+
+
+def set_security_headers(response: Response) -> Response:
+    """Add the security headers to every response."""
+    from flask import current_app
+
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault(
+        "Strict-Transport-Security",
+        f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint != "static":
+        # Pages show wishes and personal data: never keep them in a shared cache.
+        headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,1 @@
+"""WTForms classes; forms declare fields and validation, views fill choices."""
