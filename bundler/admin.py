@@ -88,7 +88,9 @@ def new_user() -> ResponseReturnValue:
     if user is not None:
         flash(_("Account voor %(email)s aangemaakt.", email=user.email), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+    return render_template(
+        "admin/user_form.html", form=form, user=None
+    ), 400 if form.errors else 200
 
 
 @bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
@@ -98,15 +100,25 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     user = get_session().get(User, user_id)
     if user is None:
         abort(404)
-    form = UserForm(request.form, data=None if request.method == "POST" else {
-        "email": user.email, "name": user.name, "role": user.role.value,
-        "ministry": user.ministry.code if user.ministry else "",
-        "pilots": [str(p.id) for p in user.pilots], "active": user.active,
-    })
+    form = UserForm(
+        request.form,
+        data=None
+        if request.method == "POST"
+        else {
+            "email": user.email,
+            "name": user.name,
+            "role": user.role.value,
+            "ministry": user.ministry.code if user.ministry else "",
+            "pilots": [str(p.id) for p in user.pilots],
+            "active": user.active,
+        },
+    )
     form.email.render_kw = {"readonly": True}
     if request.method == "POST":
         form.email.data = user.email  # the address is the login name: not changed here
     if _save(form, user) is not None:
         flash(_("Account van %(email)s bijgewerkt.", email=user.email), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+    return render_template(
+        "admin/user_form.html", form=form, user=user
+    ), 400 if form.errors else 200

@@ -39,7 +39,7 @@ def record(
         from flask_login import current_user
 
         if current_user.is_authenticated:
-            actor = current_user._get_current_object()  # type: ignore[attr-defined]
+            actor = current_user._get_current_object()
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else actor_label,

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
@@ -18,10 +19,8 @@ from bundler.models import Ministry, Pilot
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(app: Flask) -> object:
+def alembic_config(app: Flask) -> Config:
     """Return the Alembic configuration for this app's database."""
-    from alembic.config import Config
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", app.config["DATABASE_URL"].replace("%", "%%"))
@@ -34,8 +33,8 @@ def upgrade_database(app: Flask, revision: str = "head") -> None:
 
     with get_engine().begin() as connection:
         config = alembic_config(app)
-        config.attributes["connection"] = connection  # type: ignore[attr-defined]
-        command.upgrade(config, revision)  # type: ignore[arg-type]
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
 
 
 def init_app(app: Flask) -> None:
@@ -82,7 +81,9 @@ def load_demo_command(if_empty: bool) -> None:
 
 
 def _print_accounts(accounts: list[demo.DemoAccount]) -> None:
-    click.echo("Demo-accounts (alleen voor deze lokale demo; wachtwoord zoals bij de eerste start):")
+    click.echo(
+        "Demo-accounts (alleen voor deze lokale demo; wachtwoord zoals bij de eerste start):"
+    )
     for account in accounts:
         click.echo(f"  {account.role.value:9} {account.email:30} {account.password}")
 
@@ -145,8 +146,13 @@ def create_user_command(
             pilots.append(pilot)
         try:
             user = create_user(
-                session, email=email, name=name, role=Role(role), password=password,
-                ministry=ministry, pilots=pilots,
+                session,
+                email=email,
+                name=name,
+                role=Role(role),
+                password=password,
+                ministry=ministry,
+                pilots=pilots,
             )
         except AccountError as error:
             raise click.ClickException(str(error)) from error
@@ -180,11 +186,9 @@ def make_migration(message: str) -> None:
     upgrade_database(current_app)
     with get_engine().begin() as connection:
         config = alembic_config(current_app)
-        config.attributes["connection"] = connection  # type: ignore[attr-defined]
+        config.attributes["connection"] = connection
         number = len(list((MIGRATIONS / "versions").glob("*.py"))) + 1
-        command.revision(  # type: ignore[call-overload]
-            config, message=message, autogenerate=True, rev_id=f"{number:04d}"
-        )
+        command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")
 
 
 def main() -> None:

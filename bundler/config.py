@@ -13,9 +13,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
     """Return the default configuration for an instance folder."""
     instance = Path(instance_path)
     return {
-        "DATABASE_URL": os.environ.get(
-            "DATABASE_URL", f"sqlite:///{instance / 'bundler.sqlite'}"
-        ),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'bundler.sqlite'}"),
         "DATABASE_OPTIONS": {},
         # Cookies: __Host- binds the cookie to this host over HTTPS; browsers treat
         # http://127.0.0.1 and localhost as secure contexts, so this also works under `make run`.

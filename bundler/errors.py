@@ -22,18 +22,25 @@ TITLES = {
     500: _l("Er ging iets mis"),
 }
 EXPLANATIONS = {
-    400: _l("Het formulier was verlopen of onvolledig. Ga terug, laad de pagina opnieuw en "
-            "probeer het nog eens."),
-    403: _l("Uw account heeft geen rechten voor deze pagina. Denkt u dat dit niet klopt? "
-            "Neem contact op met het programmabureau."),
+    400: _l(
+        "Het formulier was verlopen of onvolledig. Ga terug, laad de pagina opnieuw en "
+        "probeer het nog eens."
+    ),
+    403: _l(
+        "Uw account heeft geen rechten voor deze pagina. Denkt u dat dit niet klopt? "
+        "Neem contact op met het programmabureau."
+    ),
     404: _l("Controleer het adres, of ga naar de startpagina."),
     405: _l("Ga terug naar de vorige pagina en probeer het opnieuw."),
     409: _l("Laad de pagina opnieuw om de nieuwste versie te zien."),
-    413: _l("Een bijlage mag hoogstens 10 MB zijn. Maak het bestand kleiner en probeer het "
-            "opnieuw."),
+    413: _l(
+        "Een bijlage mag hoogstens 10 MB zijn. Maak het bestand kleiner en probeer het opnieuw."
+    ),
     429: _l("U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw."),
-    500: _l("Dat is niet uw fout. Probeer het later opnieuw; blijft het misgaan, neem dan "
-            "contact op met het programmabureau."),
+    500: _l(
+        "Dat is niet uw fout. Probeer het later opnieuw; blijft het misgaan, neem dan "
+        "contact op met het programmabureau."
+    ),
 }
 
 
@@ -57,7 +64,11 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
         return response
     headers = error.get_headers()
     headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
-    return render_template("errors/error.html", code=code, title=title, detail=detail), code, headers
+    return (
+        render_template("errors/error.html", code=code, title=title, detail=detail),
+        code,
+        headers,
+    )
 
 
 def handle_unexpected(error: Exception) -> ResponseReturnValue:
@@ -80,8 +91,11 @@ def _log_denial() -> None:
         with session_scope(current_app) as db:
             actor = current_user._get_current_object() if current_user.is_authenticated else None
             audit.record(
-                db, "access.denied", actor=db.merge(actor) if actor else None,
-                result="denied", summary=f"{request.method} {request.path}"[:500],
+                db,
+                "access.denied",
+                actor=db.merge(actor) if actor else None,
+                result="denied",
+                summary=f"{request.method} {request.path}"[:500],
             )
     except Exception:  # the denial itself must still be answered
         log.exception("could not record access denial")

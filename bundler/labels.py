@@ -47,7 +47,9 @@ ROLE_LABELS = {
 }
 
 ALL_LABELS: dict[object, object] = {
-    **STATE_LABELS, **ANSWER_LABELS, **URGENCY_LABELS, **PHASE_LABELS, **ROLE_LABELS
+    key: text
+    for table in (STATE_LABELS, ANSWER_LABELS, URGENCY_LABELS, PHASE_LABELS, ROLE_LABELS)
+    for key, text in table.items()
 }
 
 

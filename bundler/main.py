@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from bundler import labels, navigation
+from bundler.auth import login_required
 from bundler.db import get_session
 from bundler.enums import Role, WishState
 from bundler.i18n import LANG_COOKIE

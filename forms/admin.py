@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from forms.auth import PASSWORD_MAX, PASSWORD_MIN
@@ -15,7 +22,10 @@ class UserForm(BaseForm):
         _l("E-mailadres"),
         validators=[
             DataRequired(_l("Vul het e-mailadres in.")),
-            Email(_l("Vul een geldig e-mailadres in, zoals naam@gemeente.nl."), check_deliverability=False),
+            Email(
+                _l("Vul een geldig e-mailadres in, zoals naam@gemeente.nl."),
+                check_deliverability=False,
+            ),
             Length(max=254),
         ],
     )
@@ -30,20 +40,27 @@ class UserForm(BaseForm):
     )
     pilots = SelectMultipleField(
         _l("Pilots"),
-        description=_l("Alleen voor pilotteamleden. Houd Ctrl of Cmd ingedrukt om er meer te kiezen."),
+        description=_l(
+            "Alleen voor pilotteamleden. Houd Ctrl of Cmd ingedrukt om er meer te kiezen."
+        ),
         validators=[Optional()],
     )
     active = BooleanField(_l("Account is actief"), default=True)
     password = PasswordField(
         _l("Wachtwoord"),
-        description=_l("Minstens %(n)s tekens. Laat leeg om het wachtwoord niet te wijzigen.", n=PASSWORD_MIN),
+        description=_l(
+            "Minstens %(n)s tekens. Laat leeg om het wachtwoord niet te wijzigen.", n=PASSWORD_MIN
+        ),
         validators=[
             Optional(),
             Length(
                 min=PASSWORD_MIN,
                 max=PASSWORD_MAX,
-                message=_l("Het wachtwoord moet %(min)s tot %(max)s tekens lang zijn.",
-                           min=PASSWORD_MIN, max=PASSWORD_MAX),
+                message=_l(
+                    "Het wachtwoord moet %(min)s tot %(max)s tekens lang zijn.",
+                    min=PASSWORD_MIN,
+                    max=PASSWORD_MAX,
+                ),
             ),
         ],
         render_kw={"autocomplete": "new-password"},

@@ -33,7 +33,9 @@ class PasswordChangeForm(BaseForm):
     )
     new_password = PasswordField(
         _l("Nieuw wachtwoord"),
-        description=_l("Minstens %(n)s tekens. Een zin van een paar woorden werkt goed.", n=PASSWORD_MIN),
+        description=_l(
+            "Minstens %(n)s tekens. Een zin van een paar woorden werkt goed.", n=PASSWORD_MIN
+        ),
         validators=[
             DataRequired(_l("Vul een nieuw wachtwoord in.")),
             Length(

@@ -17,11 +17,26 @@ from sqlalchemy.engine import make_url
 from bundler import create_app
 from bundler.db import make_engine, session_scope
 from bundler.enums import Role, WishState
-from bundler.models import Base, Ministry, Municipality, Pilot, PilotMunicipality, Statute, User, Wish
+from bundler.models import (
+    Base,
+    Ministry,
+    Municipality,
+    Pilot,
+    PilotMunicipality,
+    Statute,
+    User,
+    Wish,
+)
 from bundler.refdata import load_reference_data
 
 # Reference tables are loaded once per test session and kept; everything else is emptied.
-REFERENCE_TABLES = {"ministry", "statute", "statute_ministry", "municipality", "executing_organisation"}
+REFERENCE_TABLES = {
+    "ministry",
+    "statute",
+    "statute_ministry",
+    "municipality",
+    "executing_organisation",
+}
 PASSWORD = "correct horse battery staple"
 
 
@@ -35,7 +50,9 @@ def _postgres_url(base: str) -> str:
     name = f"{url.database or 'bundler'}_test{_worker_suffix()}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
@@ -58,7 +75,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _schema(database_url: str) -> Iterator[str]:
+def _schema(database_url: str) -> str:
     engine = make_engine(database_url)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
@@ -68,7 +85,7 @@ def _schema(database_url: str) -> Iterator[str]:
         load_reference_data(session)
         session.commit()
     engine.dispose()
-    yield database_url
+    return database_url
 
 
 def _empty_tables(app: Flask) -> None:
@@ -140,7 +157,9 @@ def make_pilot(app: Flask) -> Callable[..., Pilot]:
             ]
             pilot = Pilot(name=name or f"Pilot {number}", description="Een testpilot.")
             for code in codes:
-                municipality = session.scalar(select(Municipality).where(Municipality.cbs_code == code))
+                municipality = session.scalar(
+                    select(Municipality).where(Municipality.cbs_code == code)
+                )
                 pilot.participations.append(PilotMunicipality(municipality=municipality))
             session.add(pilot)
             session.flush()
@@ -174,8 +193,11 @@ def make_user(app: Flask) -> Callable[..., User]:
                 password=PASSWORD,
                 ministry=session.scalar(select(Ministry).where(Ministry.code == ministry))
                 if ministry
-                else (session.scalar(select(Ministry).where(Ministry.code == "BZK"))
-                      if role is Role.MINISTRY else None),
+                else (
+                    session.scalar(select(Ministry).where(Ministry.code == "BZK"))
+                    if role is Role.MINISTRY
+                    else None
+                ),
                 pilots=[session.get(Pilot, p.id) for p in pilots or []],  # type: ignore[misc]
             )
             session.flush()
@@ -205,7 +227,11 @@ def make_wish(app: Flask) -> Callable[..., Wish]:
     ) -> Wish:
         number = next(counter)
         with session_scope(app) as session:
-            law = session.scalar(select(Statute).where(Statute.bwb_id == statute)) if statute else None
+            law = (
+                session.scalar(select(Statute).where(Statute.bwb_id == statute))
+                if statute
+                else None
+            )
             wish = Wish(
                 reference=numbering.wish_reference(2026, number),
                 title=title or f"Knelpunt {number}",
@@ -226,7 +252,9 @@ def make_wish(app: Flask) -> Callable[..., Wish]:
     return make
 
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(client: FlaskClient, path: str = "/aanmelden") -> str:
@@ -252,6 +280,8 @@ def login(client: FlaskClient) -> Callable[..., Any]:
     return do_login
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, Any], *, page: str | None = None) -> Any:
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, Any], *, page: str | None = None
+) -> Any:
     """POST to a form with the CSRF token taken from the page that shows it."""
     return client.post(path, data={**data, "csrf_token": csrf_token(client, page or path)})

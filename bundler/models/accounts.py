@@ -26,10 +26,6 @@ def enum_column(kind: type[enum.Enum], name: str) -> Enum:
     )
 
 
-
-
-
-
 pilot_member = Table(
     "pilot_member",
     Base.metadata,

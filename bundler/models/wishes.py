@@ -15,19 +15,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bundler.models.accounts import Pilot, User, enum_column
 from bundler.enums import AnswerStatus, RelationKind, Urgency, WishState
+from bundler.models.accounts import Pilot, User, enum_column
 from bundler.models.base import Base, utcnow
 from bundler.models.reference import Ministry, Statute
-
-
-
-
-
-
-
-
-
 
 wish_ministry = Table(
     "wish_ministry",
@@ -70,7 +61,7 @@ class Wish(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
 
     statute: Mapped[Statute | None] = relationship()
     pilot: Mapped[Pilot] = relationship()
