@@ -142,16 +142,16 @@ def group_wishes(
 
     result = []
     for code in sorted(tree):
-        statutes = []
+        statute_groups = []
         for bwb_id in sorted(tree[code], key=lambda b: (b == NO_STATUTE, titles[b].lower(), b)):
-            articles = []
+            article_groups = []
             for article in sorted(tree[code][bwb_id], key=article_key):
                 wishes = sorted(tree[code][bwb_id][article].values(), key=lambda w: w.reference)
-                articles.append(ArticleGroup(article, wishes, count(wishes)))
-            statute = StatuteGroup(bwb_id, titles[bwb_id], articles)
-            statute.counts = count(statute.wishes)
-            statutes.append(statute)
-        node = MinistryGroup(code, statutes)
+                article_groups.append(ArticleGroup(article, wishes, count(wishes)))
+            statute_group = StatuteGroup(bwb_id, titles[bwb_id], article_groups)
+            statute_group.counts = count(statute_group.wishes)
+            statute_groups.append(statute_group)
+        node = MinistryGroup(code, statute_groups)
         node.counts = count(node.wishes)
         result.append(node)
     return result

@@ -42,7 +42,7 @@ def to_item(wish: Wish) -> WishItem:
     )
 
 
-def with_item_loads(statement: Select[tuple[Wish]]) -> Select[tuple[Wish]]:
+def with_item_loads(statement: Select[Wish]) -> Select[Wish]:
     """Add the eager loads to_item needs, so loading N wishes takes a fixed number of queries."""
     raising = selectinload(Wish.pilot)
     supporting = selectinload(Wish.supports).selectinload(WishSupport.pilot)
@@ -56,7 +56,7 @@ def with_item_loads(statement: Select[tuple[Wish]]) -> Select[tuple[Wish]]:
     )
 
 
-def load_items(session: Session, statement: Select[tuple[Wish]]) -> list[WishItem]:
+def load_items(session: Session, statement: Select[Wish]) -> list[WishItem]:
     """Run a select of wishes and return them as WishItems."""
     return [to_item(w) for w in session.scalars(with_item_loads(statement))]
 
