@@ -40,3 +40,6 @@ __all__ = [
     "utcnow",
     "wish_ministry",
 ]
+
+# Registers the full-text index DDL on Base.metadata, so create_all builds it too.
+from bundler import search as _search  # noqa: F401

@@ -1,0 +1,328 @@
+"""Full-text search over wishes: SQLite FTS5 by default, PostgreSQL full-text search in production.
+
+The index covers a wish's title, problem and proposed change. `install_fulltext` and
+`drop_fulltext` create and remove it; they run after `Base.metadata.create_all` (tests, demo)
+and from migration 0002. User input never reaches the query syntax: it is split into words
+and each word is quoted (FTS5) or passed as a bound parameter to `plainto_tsquery`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    event,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.exc import CompileError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import Boolean
+
+from bundler.enums import WishState
+from bundler.models.base import Base
+from bundler.models.wishes import Wish, WishSupport
+
+FTS_TABLE = "wish_fts"
+PG_INDEX = "ix_wish_fulltext"
+# Names of the objects this module owns, so schema comparisons (Alembic) can skip them.
+FULLTEXT_OBJECTS = frozenset(
+    {
+        FTS_TABLE,
+        f"{FTS_TABLE}_data",
+        f"{FTS_TABLE}_idx",
+        f"{FTS_TABLE}_docsize",
+        f"{FTS_TABLE}_config",
+        f"{FTS_TABLE}_content",
+        PG_INDEX,
+    }
+)
+
+# Wishes a similarity check may offer: seen by the office and still alive.
+SIMILAR_STATES = frozenset(
+    set(WishState) - {WishState.CONCEPT, WishState.MERGED, WishState.WITHDRAWN}
+)
+
+MAX_TERMS = 12
+MAX_TERM_LENGTH = 40
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# Words that carry no meaning for "is this the same obstacle?"; PostgreSQL's Dutch
+# configuration drops these itself, SQLite's tokenizer does not.
+STOPWORDS = frozenset(
+    {
+        "aan", "al", "als", "bij", "dan", "dat", "de", "den", "der", "des", "die", "dit",
+        "door", "een", "en", "er", "geen", "het", "hij", "hoe", "ik", "in", "is", "je", "kan",
+        "kunnen", "meer", "met", "moet", "moeten", "na", "naar", "niet", "niets", "nog", "of",
+        "om", "onder", "ons", "ook", "op", "over", "te", "ten", "ter", "tot", "uit", "van",
+        "veel", "voor", "want", "was", "wat", "we", "wel", "werd", "wie", "wij", "worden",
+        "wordt", "zal", "ze", "zij", "zijn", "zo", "zou",
+    }
+)  # fmt: skip
+
+_PG_CONFIG: ColumnElement[Any] = literal_column("'dutch'::regconfig")
+
+
+# -- index ------------------------------------------------------------------------------------
+
+# Literal SQL (the table name is a constant): FTS5 and triggers have no SQLAlchemy construct.
+_SQLITE_INSTALL = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS wish_fts USING fts5(
+        title, problem, proposed_change,
+        content='wish', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER IF NOT EXISTS wish_fts_ai AFTER INSERT ON wish BEGIN
+        INSERT INTO wish_fts(rowid, title, problem, proposed_change)
+        VALUES (new.id, new.title, new.problem, new.proposed_change);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS wish_fts_ad AFTER DELETE ON wish BEGIN
+        INSERT INTO wish_fts(wish_fts, rowid, title, problem, proposed_change)
+        VALUES ('delete', old.id, old.title, old.problem, old.proposed_change);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS wish_fts_au
+        AFTER UPDATE OF title, problem, proposed_change ON wish BEGIN
+        INSERT INTO wish_fts(wish_fts, rowid, title, problem, proposed_change)
+        VALUES ('delete', old.id, old.title, old.problem, old.proposed_change);
+        INSERT INTO wish_fts(rowid, title, problem, proposed_change)
+        VALUES (new.id, new.title, new.problem, new.proposed_change);
+    END""",
+    # Index the rows that exist already (migration on a filled database).
+    "INSERT INTO wish_fts(wish_fts) VALUES ('rebuild')",
+)
+
+_SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS wish_fts_ai",
+    "DROP TRIGGER IF EXISTS wish_fts_ad",
+    "DROP TRIGGER IF EXISTS wish_fts_au",
+    "DROP TABLE IF EXISTS wish_fts",
+)
+
+# The query must repeat the index's expression exactly, or PostgreSQL will not use the index.
+_PG_VECTOR = "to_tsvector('dutch', {t}title || ' ' || {t}problem || ' ' || {t}proposed_change)"
+_PG_INSTALL = (
+    f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON wish USING gin ({_PG_VECTOR.format(t='')})",
+)
+_PG_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
+
+
+def install_fulltext(connection: Connection) -> None:
+    """Create the full-text index on wishes for this connection's database (idempotent)."""
+    statements = {"sqlite": _SQLITE_INSTALL, "postgresql": _PG_INSTALL}.get(
+        connection.dialect.name, ()
+    )
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def drop_fulltext(connection: Connection) -> None:
+    """Remove the full-text index on wishes (idempotent)."""
+    statements = {"sqlite": _SQLITE_DROP, "postgresql": _PG_DROP}.get(connection.dialect.name, ())
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def _creates_wish(kw: dict[str, Any]) -> bool:
+    tables = kw.get("tables")
+    return tables is None or any(t.name == "wish" for t in tables)
+
+
+def _after_create(target: Any, connection: Connection, **kw: Any) -> None:
+    if _creates_wish(kw):
+        install_fulltext(connection)
+
+
+def _before_drop(target: Any, connection: Connection, **kw: Any) -> None:
+    if _creates_wish(kw):
+        drop_fulltext(connection)
+
+
+event.listen(Base.metadata, "after_create", _after_create)
+event.listen(Base.metadata, "before_drop", _before_drop)
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+
+def terms(query: str, *, drop_stopwords: bool = False) -> list[str]:
+    """Split user input into at most MAX_TERMS lowercase words, without query syntax."""
+    words: list[str] = []
+    for word in _WORD.findall(query.lower()):
+        word = word.strip("_")[:MAX_TERM_LENGTH]
+        if not word or word in words:
+            continue
+        if drop_stopwords and (word in STOPWORDS or len(word) < 3):
+            continue
+        words.append(word)
+    return words[:MAX_TERMS]
+
+
+def fts5_query(words: list[str], *, any_word: bool = False) -> str:
+    """Build an FTS5 MATCH string: every word a quoted prefix phrase, joined by AND or OR."""
+    quoted = ['"' + w.replace('"', '""') + '"*' for w in words]
+    return (" OR " if any_word else " AND ").join(quoted)
+
+
+def _pg_vector() -> ColumnElement[Any]:
+    return literal_column(_PG_VECTOR.format(t="wish."), type_=TSVECTOR())
+
+
+def _pg_query(words: list[str], *, any_word: bool = False) -> ColumnElement[Any]:
+    # plainto_tsquery never raises on odd input; each word is a bound parameter.
+    parts = [func.plainto_tsquery(_PG_CONFIG, bindparam(None, w)) for w in words]
+    combined: ColumnElement[Any] = parts[0]
+    for part in parts[1:]:
+        combined = combined.op("||" if any_word else "&&")(part)
+    return combined
+
+
+class WishTextMatch(ColumnElement[bool]):
+    """True for wishes whose text matches all words; compiled per dialect."""
+
+    type = Boolean()
+    inherit_cache = False  # the words are baked into the compiled text per call
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+
+
+@compiles(WishTextMatch, "sqlite")
+def _match_sqlite(element: WishTextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    param = compiler.process(bindparam(None, fts5_query(element.words)), **kw)
+    # `param` is a bind placeholder, never the user's text.
+    return f"wish.id IN (SELECT rowid FROM wish_fts WHERE wish_fts MATCH {param})"  # noqa: S608
+
+
+@compiles(WishTextMatch, "postgresql")
+def _match_postgresql(element: WishTextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    clause = _pg_vector().op("@@")(_pg_query(element.words))
+    return str(compiler.process(clause, **kw))
+
+
+@compiles(WishTextMatch)
+def _match_other(element: WishTextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    raise CompileError(f"full-text search not available on {compiler.dialect.name}")
+
+
+def matching_wish_ids(query: str) -> Select[int]:
+    """Select the ids of wishes whose title, problem or proposed change match every word.
+
+    Use it as `Wish.id.in_(matching_wish_ids(q))`; the dialect is chosen when the statement
+    is compiled, so no session is needed. An empty query (or one without words) matches
+    nothing. SQLite matches word prefixes ("aangift" finds "aangifte"); PostgreSQL matches
+    Dutch word stems.
+    """
+    words = terms(query)
+    if not words:
+        return select(Wish.id).where(false())
+    return select(Wish.id).where(WishTextMatch(words))
+
+
+def similar_wishes(
+    session: Session,
+    *,
+    title: str,
+    statute_id: int | None,
+    article: str,
+    exclude_wish_id: int | None = None,
+    limit: int = 5,
+) -> list[Wish]:
+    """Return wishes the office can see that look like this one, most alike first.
+
+    Wishes on the same statute and article come first, then wishes whose text shares words
+    with the title, ranked by full-text relevance. Concepts, merged and withdrawn wishes are
+    never offered.
+    """
+    found: list[Wish] = []
+    options = (
+        selectinload(Wish.statute),
+        selectinload(Wish.pilot),
+        selectinload(Wish.supports).selectinload(WishSupport.pilot),
+    )
+    alive: list[ColumnElement[bool]] = [Wish.state.in_(SIMILAR_STATES)]
+    if exclude_wish_id is not None:
+        alive.append(Wish.id != exclude_wish_id)
+    article = article.strip().lower()
+    if statute_id is not None and article:
+        found.extend(
+            session.scalars(
+                select(Wish)
+                .where(
+                    *alive,
+                    Wish.statute_id == statute_id,
+                    func.lower(Wish.article) == article,
+                )
+                .order_by(Wish.submitted_at.desc(), Wish.id.desc())
+                .limit(limit)
+                .options(*options)
+            )
+        )
+    words = terms(title, drop_stopwords=True)
+    if len(found) < limit and words:
+        seen = [w.id for w in found]
+        if seen:
+            alive.append(Wish.id.not_in(seen))
+        found.extend(
+            session.scalars(
+                _ranked_text_matches(session, words, and_(*alive), limit - len(found)).options(
+                    *options
+                )
+            )
+        )
+    return found
+
+
+def _ranked_text_matches(
+    session: Session, words: list[str], where: ColumnElement[bool], limit: int
+) -> Select[Wish]:
+    """Select wishes matching any of the words, best match first."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        vector, query = _pg_vector(), _pg_query(words, any_word=True)
+        rank = func.ts_rank(vector, query)
+        return (
+            select(Wish)
+            .where(where, vector.op("@@")(query))
+            .order_by(rank.desc(), Wish.id.desc())
+            .limit(limit)
+        )
+    if dialect == "sqlite":
+        # bm25: lower is better; a word in the title weighs most.
+        ranked = (
+            text(
+                "SELECT rowid AS id, bm25(wish_fts, 10.0, 2.0, 1.0) AS score "
+                "FROM wish_fts WHERE wish_fts MATCH :fts_query"
+            )
+            .bindparams(fts_query=fts5_query(words, any_word=True))
+            .columns(id=Integer, score=Float)
+            .subquery("ranked")
+        )
+        return (
+            select(Wish)
+            .join(ranked, ranked.c.id == Wish.id)
+            .where(where)
+            .order_by(ranked.c.score, Wish.id.desc())
+            .limit(limit)
+        )
+    # Without a full-text engine, fall back to title words (keeps other databases usable).
+    return (
+        select(Wish)
+        .where(where, or_(*(Wish.title.ilike(f"%{w}%") for w in words)))
+        .order_by(Wish.id.desc())
+        .limit(limit)
+    )
