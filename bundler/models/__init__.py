@@ -4,6 +4,15 @@ from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, Wish
 from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User, pilot_member
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
+from bundler.models.packages import (
+    BuildJob,
+    BuildStep,
+    DownloadReceipt,
+    Package,
+    PackageEntry,
+    PackageVersion,
+    StoredFile,
+)
 from bundler.models.reference import (
     ExecutingOrganisation,
     Ministry,
@@ -19,9 +28,15 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "BuildJob",
+    "BuildStep",
+    "DownloadReceipt",
     "ExecutingOrganisation",
     "Ministry",
     "Municipality",
+    "Package",
+    "PackageEntry",
+    "PackageVersion",
     "Phase",
     "PhaseChange",
     "Pilot",
@@ -29,6 +44,7 @@ __all__ = [
     "RelationKind",
     "Role",
     "Statute",
+    "StoredFile",
     "Urgency",
     "User",
     "Wish",
