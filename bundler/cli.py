@@ -106,7 +106,8 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     click.echo(f"bundler draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
-    run_simple(host, port, current_app, threaded=True, use_reloader=False)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @click.command("create-user")
