@@ -4,6 +4,7 @@ from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, Wish
 from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User, pilot_member
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
+from bundler.models.merges import WishMerge
 from bundler.models.packages import (
     BuildJob,
     BuildStep,
@@ -48,6 +49,7 @@ __all__ = [
     "Urgency",
     "User",
     "Wish",
+    "WishMerge",
     "WishRelation",
     "WishState",
     "WishSupport",
