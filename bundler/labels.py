@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from flask_babel import lazy_gettext as _l
 
 from bundler.models import AnswerStatus, Phase, Role, Urgency, WishState
@@ -46,8 +48,9 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Beheerder"),
 }
 
-ALL_LABELS: dict[object, object] = {
-    key: text
+# Keyed by (enum class, value): Role.PILOT and Phase.PILOT are both the string "pilot".
+ALL_LABELS: dict[tuple[type, str], object] = {
+    (type(key), key.value): text
     for table in (STATE_LABELS, ANSWER_LABELS, URGENCY_LABELS, PHASE_LABELS, ROLE_LABELS)
     for key, text in table.items()
 }
@@ -55,4 +58,9 @@ ALL_LABELS: dict[object, object] = {
 
 def label(value: object) -> str:
     """Return the Dutch label of an enum value (the filter `label` in templates)."""
-    return str(ALL_LABELS.get(value, value))
+    if isinstance(value, str) and not isinstance(value, enum.Enum):
+        # Plain data (WishItem.state, JSON snapshots) carries wish states as strings.
+        value = WishState(value) if value in WishState._value2member_map_ else value
+    if isinstance(value, enum.Enum):
+        return str(ALL_LABELS.get((type(value), value.value), value.value))
+    return str(value)

@@ -98,3 +98,14 @@ def test_wish_reference_numbering():
 def test_package_numbering():
     assert numbering.package_number("BZK", 2026, 3) == "BZK-2026-03"
     assert numbering.parse_package_number("IenW-2026-12") == ("IenW", 2026, 12)
+
+
+def test_labels_do_not_mix_enums_with_equal_values():
+    from bundler.enums import Phase
+    from bundler.labels import label
+
+    assert label(Role.PILOT) == "Pilotteamlid"
+    assert label(Phase.PILOT) == "Pilot"
+    assert label(WishState.IN_TRIAGE) == "In behandeling"
+    assert label("gewone tekst") == "gewone tekst"
+    assert label("geaccepteerd") == "Geaccepteerd"
