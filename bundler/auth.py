@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
@@ -40,6 +41,9 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The session key of a sign-in whose password was right and whose second step is pending.
+PENDING_KEY = "mfa_pending"
 
 # Checked against when the e-mail address is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -121,14 +125,13 @@ def login() -> Response | str:
         user = db.scalar(select(User).where(func.lower(User.email) == email))
         valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and valid and user.active:
-            session.clear()  # a fresh session on sign-in, so no earlier cookie can be fixed
-            session.permanent = True
-            login_user(user)
-            session["login_at"] = utcnow().timestamp()
-            user.last_login_at = utcnow()
-            audit.record(db, "auth.login", actor=user, obj=user)
-            db.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            target = _safe_next(request.args.get("next"))
+            if user.totp_secret is not None:
+                # Password right; not signed in until the second step (bundler.mfa) passes.
+                begin_second_step(user, target)
+                return redirect(url_for("mfa.verify"))
+            complete_login(db, user, method="password")
+            return redirect(target)
         audit.record(
             db,
             "auth.login_failed",
@@ -140,6 +143,45 @@ def login() -> Response | str:
         error = _("Het e-mailadres of het wachtwoord klopt niet.")
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form, error=error), status  # type: ignore[return-value]
+
+
+def begin_second_step(user: User, target: str) -> None:
+    """Remember, in a fresh session, whose password was right; nobody is signed in yet."""
+    session.clear()
+    session.permanent = True
+    session[PENDING_KEY] = {
+        "user": user.id,
+        "version": user.session_version,
+        "at": utcnow().timestamp(),
+        "next": target,
+    }
+
+
+def pending_login() -> tuple[User, str] | None:
+    """Return the user waiting for the second step and where to go after it, or None."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    age = utcnow().timestamp() - float(pending.get("at", 0))
+    if not 0 <= age <= current_app.config.get("MFA_PENDING_SECONDS", 300):
+        session.pop(PENDING_KEY, None)
+        return None
+    user = get_session().get(User, pending.get("user"))
+    if user is None or not user.active or user.session_version != pending.get("version"):
+        session.pop(PENDING_KEY, None)
+        return None
+    return user, _safe_next(pending.get("next"))
+
+
+def complete_login(db: Session, user: User, *, method: str) -> None:
+    """Sign a user in with a fresh session (no earlier cookie can be fixed); commit."""
+    session.clear()
+    session.permanent = True
+    login_user(user)
+    session["login_at"] = utcnow().timestamp()
+    user.last_login_at = utcnow()
+    audit.record(db, "auth.login", actor=user, obj=user, summary=method)
+    db.commit()
 
 
 def _safe_next(target: str | None) -> str:

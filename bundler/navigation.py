@@ -12,16 +12,20 @@ NavItem = tuple[str, LazyString]
 NAV: dict[Role, list[NavItem]] = {
     Role.PILOT: [
         ("main.index", _l("Start")),
+        ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.OFFICE: [
         ("main.index", _l("Start")),
+        ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.MINISTRY: [
         ("main.index", _l("Start")),
+        ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.ADMIN: [
         ("main.index", _l("Start")),
         ("admin.users", _l("Gebruikers")),
+        ("mfa.manage", _l("Tweestapsverificatie")),
     ],
 }
 

@@ -21,6 +21,7 @@ from bundler.models.reference import (
     Statute,
     statute_ministry,
 )
+from bundler.models.security import RecoveryCode
 from bundler.models.wishes import Answer, Attachment, Wish, WishRelation, WishSupport, wish_ministry
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "PhaseChange",
     "Pilot",
     "PilotMunicipality",
+    "RecoveryCode",
     "RelationKind",
     "Role",
     "Statute",

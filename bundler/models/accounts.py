@@ -48,7 +48,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Raised on logout and password change: cookies that carry an older value stop working.
     session_version: Mapped[int] = mapped_column(default=1)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # MFA (bundler.mfa): the TOTP secret encrypted with a key derived from SECRET_KEY, and
+    # the last time step accepted, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
 
