@@ -69,7 +69,7 @@ def test_qr_code_is_an_svg_data_url_of_the_uri():
     assert uri.startswith("otpauth://totp/bundler:iemand%40example.org?secret=" + secret)
     url = otp.qr_data_url(uri)
     assert url.startswith("data:image/svg+xml;charset=utf-8,")
-    assert "%3Csvg" in url
+    assert "%3Csvg%20xmlns" in url
 
 
 def test_grouped_secret_reads_back():
