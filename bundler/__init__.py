@@ -30,7 +30,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
-    from bundler import admin, auth, cli, db, errors, i18n, main, mfa, security
+    from bundler import (
+        admin,
+        auth,
+        cli,
+        db,
+        errors,
+        i18n,
+        main,
+        mfa,
+        office,
+        pilots,
+        security,
+        wishes,
+    )
 
     db.init_app(app)
     security.init_app(app)
@@ -38,6 +51,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     # Each area of work registers its blueprint (and CLI commands) in its own init_app.
-    for area in (auth, main, admin, mfa):
+    for area in (auth, main, admin, mfa, pilots, wishes, office):
         area.init_app(app)
     return app

@@ -12,10 +12,16 @@ NavItem = tuple[str, LazyString]
 NAV: dict[Role, list[NavItem]] = {
     Role.PILOT: [
         ("main.index", _l("Start")),
+        ("wishes.index", _l("Knelpunten")),
+        ("wishes.new", _l("Nieuw knelpunt")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.OFFICE: [
         ("main.index", _l("Start")),
+        ("office.inbox", _l("Inbox")),
+        ("office.overview", _l("Overzicht")),
+        ("pilots.index", _l("Pilots")),
+        ("office.audit_log", _l("Logboek")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.MINISTRY: [

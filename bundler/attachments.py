@@ -1,0 +1,253 @@
+"""Attachment files: type checked from the bytes, stored outside the web root, written atomically.
+
+No Flask and no database here: the view hands over bytes and a folder, the operations in
+`wish_ops` turn a stored file into an `Attachment` row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import tempfile
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from PIL import Image, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PER_WISH = 5
+# Far below Pillow's own bomb limit (~179 Mpx): a 9000x9000 image already costs 680 MB to render.
+MAX_PIXELS = 40_000_000
+
+PDF = "application/pdf"
+ODT = "application/vnd.oasis.opendocument.text"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PNG = "image/png"
+JPEG = "image/jpeg"
+
+EXTENSIONS = {PDF: ".pdf", ODT: ".odt", DOCX: ".docx", XLSX: ".xlsx", PNG: ".png", JPEG: ".jpg"}
+KIND_NAMES = "PDF, ODT, DOCX, XLSX, PNG of JPEG"
+
+# The main part an OOXML package must declare; macro-enabled variants (docm, xlsm) differ.
+_OOXML_MAIN = {
+    DOCX: b'ContentType="application/vnd.openxmlformats-officedocument.'
+    b'wordprocessingml.document.main+xml"',
+    XLSX: b'ContentType="application/vnd.openxmlformats-officedocument.'
+    b'spreadsheetml.sheet.main+xml"',
+}
+_SMALL_ENTRY = 1024 * 1024
+_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z]{3,4}$")
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\"<>:|?*]")
+
+
+class AttachmentError(ValueError):
+    """A file that may not be attached; the message is Dutch and meant for the user."""
+
+
+class TooLarge(AttachmentError):
+    """A file over MAX_BYTES (answered with 413)."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A checked file in the upload folder, not yet (or no longer) tied to a wish."""
+
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def read_capped(stream: IO[bytes], limit: int = MAX_BYTES) -> bytes:
+    """Read an upload, raising TooLarge as soon as it passes the limit."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(
+            f"Het bestand is groter dan {limit // (1024 * 1024)} MB. Maak het kleiner "
+            "of deel het op."
+        )
+    return data
+
+
+def content_type_of(data: bytes) -> str:
+    """Tell the file's type from its bytes, or raise AttachmentError if it is not allowed."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        _check_image(data, "PNG")
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        _check_image(data, "JPEG")
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        kind = _office_kind(data)
+        if kind:
+            return kind
+    raise AttachmentError(
+        f"Dit soort bestand kunt u niet toevoegen. Kies een {KIND_NAMES}-bestand."
+    )
+
+
+def _check_image(data: bytes, expected: str) -> None:
+    # Image.open reads only the header; the pixels are never decoded here.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                actual = image.format
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise AttachmentError(_too_many_pixels()) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise AttachmentError("Deze afbeelding is beschadigd of onleesbaar.") from None
+    if actual != expected:
+        raise AttachmentError("Deze afbeelding is beschadigd of onleesbaar.")
+    if width * height > MAX_PIXELS:
+        raise AttachmentError(_too_many_pixels())
+
+
+def _too_many_pixels() -> str:
+    return (
+        f"Deze afbeelding is te groot (meer dan {MAX_PIXELS // 1_000_000} megapixel). "
+        "Verklein de afbeelding en probeer het opnieuw."
+    )
+
+
+def _office_kind(data: bytes) -> str | None:
+    """Recognise ODT, DOCX and XLSX by the package's declared type, reading small entries only."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if infos and infos[0].filename == "mimetype" and infos[0].file_size < 100:
+                if archive.read(infos[0]).strip() == ODT.encode():
+                    return ODT
+                return None
+            try:
+                info = archive.getinfo("[Content_Types].xml")
+            except KeyError:
+                return None
+            if info.file_size > _SMALL_ENTRY:
+                return None
+            declared = archive.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, NotImplementedError, ValueError):
+        return None
+    for kind, marker in _OOXML_MAIN.items():
+        if marker in declared:
+            return kind
+    return None
+
+
+def clean_name(name: str) -> str:
+    """Keep the last path component of a file name, without control or reserved characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = _UNSAFE_CHARS.sub("", name).strip().lstrip(".").strip()
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:200]
+    return name or "bijlage"
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """Return the name to download a file under: its own name with the right extension."""
+    name = clean_name(original_name)
+    wanted = EXTENSIONS.get(content_type, "")
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and f".{ext.lower()}" in {wanted, ".jpeg" if wanted == ".jpg" else wanted}:
+        return name
+    return name + wanted
+
+
+def store(folder: Path, data: bytes, original_name: str) -> StoredFile:
+    """Check a file and write it under a generated name, atomically; return what was stored."""
+    if len(data) > MAX_BYTES:
+        raise TooLarge("Het bestand is groter dan 10 MB.")
+    if not data:
+        raise AttachmentError("Het bestand is leeg.")
+    kind = content_type_of(data)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16) + EXTENSIONS[kind]
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place below
+        dir=folder, prefix=".upload-", delete=False
+    )
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o640)
+        os.replace(handle.name, folder / stored_name)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return StoredFile(
+        stored_name=stored_name,
+        original_name=clean_name(original_name),
+        content_type=kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def path_of(folder: Path, stored_name: str) -> Path:
+    """Return the path of a stored file; refuse any name this module did not generate."""
+    if not _STORED_NAME.match(stored_name):
+        raise AttachmentError("Onbekende bijlage.")
+    return folder / stored_name
+
+
+def remove(folder: Path, stored_name: str) -> None:
+    """Delete a stored file if it is there."""
+    path_of(folder, stored_name).unlink(missing_ok=True)
+
+
+def orphans(folder: Path, known: set[str], older_than_seconds: float, now: float) -> list[Path]:
+    """List stored files no attachment refers to and older than the given age."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        if path.name in known or not path.is_file():
+            continue
+        is_ours = _STORED_NAME.match(path.name) or path.name.startswith(".upload-")
+        if is_ours and now - path.stat().st_mtime > older_than_seconds:
+            found.append(path)
+    return found
+
+
+# -- files kept across a form with errors -------------------------------------------------------
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="bundler.pending-attachments")
+
+
+def sign_pending(files: list[StoredFile], *, secret: str, user_id: int) -> str:
+    """Encode checked, stored files for a hidden field, bound to the user who uploaded them."""
+    if not files:
+        return ""
+    return str(_serializer(secret).dumps({"u": user_id, "f": [asdict(f) for f in files]}))
+
+
+def load_pending(token: str, *, secret: str, user_id: int) -> list[StoredFile]:
+    """Decode the hidden field; a forged, foreign or damaged value yields nothing."""
+    if not token:
+        return []
+    try:
+        payload: Any = _serializer(secret).loads(token)
+        if payload.get("u") != user_id:
+            return []
+        files = [StoredFile(**item) for item in payload["f"]]
+    except (BadSignature, TypeError, KeyError, AttributeError):
+        return []
+    return [f for f in files if _STORED_NAME.match(f.stored_name)][:MAX_PER_WISH]

@@ -1,0 +1,263 @@
+"""The pilot registry: the programme office creates and edits pilots; members see their own."""
+
+from __future__ import annotations
+
+import itertools
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from bundler import labels, pilot_ops
+from bundler.auth import login_required, role_required
+from bundler.db import get_session
+from bundler.enums import Phase, Role
+from bundler.models import (
+    ExecutingOrganisation,
+    Municipality,
+    PhaseChange,
+    Pilot,
+    PilotMunicipality,
+    User,
+    Wish,
+    WishSupport,
+)
+from bundler.wish_ops import visible_wishes_filter
+from forms.pilot import PhaseForm, PilotForm
+
+bp = Blueprint("pilots", __name__, url_prefix="/pilots")
+
+
+def init_app(app: Flask) -> None:
+    """Register this blueprint."""
+    app.register_blueprint(bp)
+
+
+def _load_pilot(pilot_id: int) -> Pilot:
+    pilot = get_session().scalar(
+        select(Pilot)
+        .where(Pilot.id == pilot_id)
+        .options(
+            selectinload(Pilot.members),
+            selectinload(Pilot.executing_organisation),
+            selectinload(Pilot.participations).selectinload(PilotMunicipality.municipality),
+            selectinload(Pilot.phase_changes).selectinload(PhaseChange.changed_by),
+        )
+    )
+    if pilot is None or not pilot_ops.can_view_pilot(get_session(), current_user, pilot):
+        abort(404)
+    return pilot
+
+
+@bp.get("")
+@role_required(Role.OFFICE, Role.ADMIN, Role.PILOT)
+def index() -> ResponseReturnValue:
+    """List the pilots: all of them for the office, a member's own for pilot members."""
+    query = (
+        select(Pilot)
+        .options(
+            selectinload(Pilot.executing_organisation),
+            selectinload(Pilot.participations).selectinload(PilotMunicipality.municipality),
+            selectinload(Pilot.members),
+        )
+        .order_by(Pilot.name)
+    )
+    if current_user.role is Role.PILOT:
+        query = query.where(Pilot.id.in_([p.id for p in current_user.pilots]))
+    return render_template("pilots/index.html", pilots=list(get_session().scalars(query)))
+
+
+@bp.get("/<int:pilot_id>")
+@login_required
+def show(pilot_id: int) -> ResponseReturnValue:
+    """Show a pilot: members, municipalities with their history, phases and wishes."""
+    pilot = _load_pilot(pilot_id)
+    db = get_session()
+    supported = select(WishSupport.wish_id).where(WishSupport.pilot_id == pilot.id)
+    wishes = list(
+        db.scalars(
+            select(Wish)
+            .where(
+                visible_wishes_filter(current_user),
+                or_(Wish.pilot_id == pilot.id, Wish.id.in_(supported)),
+            )
+            .options(selectinload(Wish.statute), selectinload(Wish.pilot))
+            .order_by(Wish.created_at.desc())
+        )
+    )
+    current = [p for p in pilot.participations if p.left_on is None]
+    former = [p for p in pilot.participations if p.left_on is not None]
+    by_phase = [
+        (phase, sorted(group, key=lambda p: p.municipality.name))
+        for phase, group in itertools.groupby(
+            sorted(current, key=lambda p: pilot_ops.PHASE_ORDER.index(p.joined_in_phase)),
+            key=lambda p: p.joined_in_phase,
+        )
+    ]
+    phase_form = None
+    if current_user.role is Role.OFFICE:
+        phase_form = PhaseForm(data={"phase": (pilot_ops.next_phase(pilot.phase) or "")})
+        _fill_phase_choices(phase_form, pilot)
+    return render_template(
+        "pilots/show.html",
+        pilot=pilot,
+        by_phase=by_phase,
+        former=sorted(former, key=lambda p: p.municipality.name),
+        wishes=wishes,
+        phase_form=phase_form,
+        warning=pilot_ops.municipality_warning(pilot),
+    )
+
+
+def _fill_choices(
+    form: PilotForm, pilot: Pilot | None
+) -> tuple[dict[str, ExecutingOrganisation], dict[str, Municipality], dict[str, User]]:
+    db = get_session()
+    organisations = {
+        o.code: o
+        for o in db.scalars(select(ExecutingOrganisation).order_by(ExecutingOrganisation.name))
+    }
+    current = (
+        {p.municipality_id for p in pilot.participations if p.left_on is None} if pilot else set()
+    )
+    municipalities = {
+        m.cbs_code: m
+        for m in db.scalars(select(Municipality).order_by(Municipality.province, Municipality.name))
+        if m.active or m.id in current
+    }
+    members = {
+        str(u.id): u
+        for u in db.scalars(
+            select(User).where(User.role == Role.PILOT, User.active).order_by(User.name)
+        )
+    }
+    if pilot is not None:
+        members.update({str(u.id): u for u in pilot.members})
+    form.executing_organisation.choices = [SelectChoice("", _("Nog geen"))] + [
+        SelectChoice(code, o.name) for code, o in organisations.items()
+    ]
+    form.municipalities.choices = [
+        SelectChoice(code, m.name, optgroup=m.province) for code, m in municipalities.items()
+    ]
+    form.members.choices = [SelectChoice(pk, f"{u.name} ({u.email})") for pk, u in members.items()]
+    return organisations, municipalities, members
+
+
+def _fill_phase_choices(form: PhaseForm, pilot: Pilot) -> None:
+    form.phase.choices = [
+        SelectChoice(p.value, labels.label(p))
+        for p in pilot_ops.PHASE_ORDER
+        if p is not pilot.phase
+    ]
+
+
+def _save(form: PilotForm, pilot: Pilot | None) -> Pilot | None:
+    organisations, municipalities, members = _fill_choices(form, pilot)
+    if request.method != "POST" or not form.validate():
+        return None
+    db = get_session()
+    values = {
+        "name": form.name.data or "",
+        "description": form.description.data or "",
+        "executing_organisation": organisations.get(form.executing_organisation.data or ""),
+        "municipalities": [municipalities[c] for c in form.municipalities.data or []],
+        "members": [members[pk] for pk in form.members.data or []],
+        "actor": current_user._get_current_object(),
+    }
+    try:
+        if pilot is None:
+            pilot = pilot_ops.create_pilot(db, **values)
+        else:
+            pilot_ops.update_pilot(db, pilot, **values)
+    except pilot_ops.PilotError as error:
+        getattr(form, error.field).errors = [_(str(error))]
+        return None
+    db.commit()
+    return pilot
+
+
+def _render_form(form: PilotForm, pilot: Pilot | None) -> ResponseReturnValue:
+    groups = [
+        (province, list(choices))
+        for province, choices in itertools.groupby(
+            form.municipalities.choices or [], key=lambda c: c.optgroup
+        )
+    ]
+    return render_template(
+        "pilots/form.html", form=form, pilot=pilot, provinces=groups
+    ), 400 if form.errors else 200
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@role_required(Role.OFFICE)
+def new() -> ResponseReturnValue:
+    """Register a new pilot."""
+    form = PilotForm(request.form)
+    pilot = _save(form, None)
+    if pilot is not None:
+        flash(_("Pilot %(name)s aangemaakt.", name=pilot.name), "success")
+        return redirect(url_for("pilots.show", pilot_id=pilot.id))
+    return _render_form(form, None)
+
+
+@bp.route("/<int:pilot_id>/bewerken", methods=["GET", "POST"])
+@role_required(Role.OFFICE)
+def edit(pilot_id: int) -> ResponseReturnValue:
+    """Change a pilot's details, municipalities and members."""
+    pilot = _load_pilot(pilot_id)
+    data = None
+    if request.method != "POST":
+        data = {
+            "name": pilot.name,
+            "description": pilot.description,
+            "executing_organisation": pilot.executing_organisation.code
+            if pilot.executing_organisation
+            else "",
+            "municipalities": [m.cbs_code for m in pilot.municipalities],
+            "members": [str(u.id) for u in pilot.members],
+        }
+    form = PilotForm(request.form, data=data)
+    if _save(form, pilot) is not None:
+        flash(_("Pilot %(name)s bijgewerkt.", name=pilot.name), "success")
+        return redirect(url_for("pilots.show", pilot_id=pilot.id))
+    return _render_form(form, pilot)
+
+
+@bp.post("/<int:pilot_id>/fase")
+@role_required(Role.OFFICE)
+def move_phase(pilot_id: int) -> ResponseReturnValue:
+    """Move a pilot to another phase on a date."""
+    pilot = _load_pilot(pilot_id)
+    form = PhaseForm(request.form)
+    _fill_phase_choices(form, pilot)
+    if form.validate():
+        db = get_session()
+        try:
+            pilot_ops.move_phase(
+                db,
+                pilot,
+                phase=Phase(form.phase.data),
+                on=form.changed_on.data,
+                actor=current_user._get_current_object(),
+            )
+        except pilot_ops.PilotError as error:
+            form.phase.errors = [_(str(error))]
+        else:
+            db.commit()
+            flash(
+                _(
+                    "Pilot %(name)s is nu in de fase %(phase)s.",
+                    name=pilot.name,
+                    phase=labels.label(pilot.phase),
+                ),
+                "success",
+            )
+            if pilot.phase is Phase.LIMITED_SCALE_UP:
+                flash(_("Voeg nu de gemeenten van de opschaling toe."), "info")
+                return redirect(url_for("pilots.edit", pilot_id=pilot.id))
+            return redirect(url_for("pilots.show", pilot_id=pilot.id))
+    return render_template("pilots/phase.html", pilot=pilot, form=form), 400

@@ -1,0 +1,548 @@
+"""Operations on wishes for pilot teams: create, update, submit, withdraw, support, attach.
+
+They add and flush, never commit. The visibility rule lives here, once, for every area:
+`visible_wishes_filter(user)` for queries and `can_view(user, wish)` for one wish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from bundler import audit, numbering, search, workflow
+from bundler.attachments import MAX_PER_WISH, StoredFile
+from bundler.enums import RelationKind, Role, Urgency, WishState
+from bundler.models import (
+    Answer,
+    Attachment,
+    AuditEvent,
+    Pilot,
+    Statute,
+    User,
+    Wish,
+    WishRelation,
+    WishSupport,
+    utcnow,
+    wish_ministry,
+)
+
+REFERENCE_ATTEMPTS = 5
+
+
+class WishError(ValueError):
+    """A request that breaks a rule; the message is Dutch and meant for the user."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# -- who sees what -----------------------------------------------------------------------------
+
+
+def _pilot_ids(user: User) -> list[int]:
+    return [p.id for p in user.pilots]
+
+
+def visible_wishes_filter(user: User) -> ColumnElement[bool]:
+    """Return the condition on Wish for the wishes this user may see.
+
+    Pilot member: its pilots' wishes (concepts included) and the wishes its pilots support.
+    Programme office: everything but concepts. Ministry user: wishes offered (aangeboden)
+    to its ministry. Administrator and anyone else: nothing.
+    """
+    if user.role is Role.PILOT:
+        pilots = _pilot_ids(user)
+        if not pilots:
+            return false()
+        supported = select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots))
+        return or_(
+            Wish.pilot_id.in_(pilots),
+            and_(Wish.state != WishState.CONCEPT, Wish.id.in_(supported)),
+        )
+    if user.role is Role.OFFICE:
+        return Wish.state.in_(workflow.VISIBLE_TO_OFFICE)
+    if user.role is Role.MINISTRY and user.ministry_id is not None:
+        offered = select(wish_ministry.c.wish_id).where(
+            wish_ministry.c.ministry_id == user.ministry_id
+        )
+        return and_(Wish.state == WishState.OFFERED, Wish.id.in_(offered))
+    return false()
+
+
+def can_view(user: User, wish: Wish) -> bool:
+    """Tell whether this user may see this wish (the same rule as visible_wishes_filter)."""
+    if user.role is Role.PILOT:
+        pilots = set(_pilot_ids(user))
+        if wish.pilot_id in pilots:
+            return True
+        return wish.state is not WishState.CONCEPT and any(
+            s.pilot_id in pilots for s in wish.supports
+        )
+    if user.role is Role.OFFICE:
+        return wish.state in workflow.VISIBLE_TO_OFFICE
+    if user.role is Role.MINISTRY and user.ministry_id is not None:
+        return wish.state is WishState.OFFERED and any(
+            m.id == user.ministry_id for m in wish.ministries
+        )
+    return False
+
+
+def is_raising_member(user: User, wish: Wish) -> bool:
+    """Tell whether the user is a member of the pilot that raised the wish."""
+    return user.role is Role.PILOT and wish.pilot_id in _pilot_ids(user)
+
+
+def can_edit(user: User, wish: Wish) -> bool:
+    """Tell whether the user may change the wish's text now (concept or aanvulling nodig)."""
+    return is_raising_member(user, wish) and wish.state in workflow.EDITABLE_BY_PILOT
+
+
+def can_withdraw(user: User, wish: Wish) -> bool:
+    """Tell whether the user may withdraw the wish in its current state."""
+    return is_raising_member(user, wish) and workflow.can_move(
+        wish.state, WishState.WITHDRAWN, Role.PILOT
+    )
+
+
+def can_support(user: User, wish: Wish) -> bool:
+    """Tell whether the user has a pilot that may still join this wish as a supporter."""
+    return bool(supporting_pilot_choices(user, wish))
+
+
+def supporting_pilot_choices(user: User, wish: Wish) -> list[Pilot]:
+    """List the user's pilots that could join the wish: not the raiser, not yet supporting."""
+    if user.role is not Role.PILOT or wish.state not in search.SIMILAR_STATES:
+        return []
+    taken = {wish.pilot_id} | {s.pilot_id for s in wish.supports}
+    return [p for p in user.pilots if p.id not in taken]
+
+
+# -- creating and changing ---------------------------------------------------------------------
+
+
+@dataclass
+class WishData:
+    """What a pilot team fills in; the view builds it from the form."""
+
+    title: str
+    problem: str = ""
+    statute: Statute | None = None
+    statute_unknown: bool = False
+    article: str = ""
+    paragraph: str = ""
+    proposed_change: str = ""
+    benefit_who: str = ""
+    benefit_cases_per_year: int | None = None
+    benefit_savings: str = ""
+    urgency: Urgency = Urgency.NORMAL
+    urgency_reason: str = ""
+    depends_on: list[Wish] = field(default_factory=list)
+    follows_from: list[Wish] = field(default_factory=list)
+
+
+TEXT_FIELDS = (
+    "title",
+    "problem",
+    "article",
+    "paragraph",
+    "proposed_change",
+    "benefit_who",
+    "benefit_savings",
+    "urgency_reason",
+)
+
+
+def snapshot(wish: Wish) -> dict[str, Any]:
+    """Describe a wish's content for the audit log."""
+    values: dict[str, Any] = {name: getattr(wish, name) for name in TEXT_FIELDS}
+    values.update(
+        statute=wish.statute.bwb_id if wish.statute else None,
+        statute_unknown=wish.statute_unknown,
+        benefit_cases_per_year=wish.benefit_cases_per_year,
+        urgency=wish.urgency.value,
+        relations=sorted(f"{r.kind.value}:{r.related.reference}" for r in wish.relations),
+    )
+    return values
+
+
+def _apply(wish: Wish, data: WishData) -> None:
+    for name in TEXT_FIELDS:
+        setattr(wish, name, (getattr(data, name) or "").strip())
+    wish.statute_unknown = data.statute_unknown
+    wish.statute = None if data.statute_unknown else data.statute
+    if wish.statute is None:
+        wish.article = wish.paragraph = ""
+    wish.benefit_cases_per_year = data.benefit_cases_per_year
+    wish.urgency = data.urgency
+    wanted = [(RelationKind.DEPENDS_ON, w) for w in data.depends_on] + [
+        (RelationKind.FOLLOWS_FROM, w) for w in data.follows_from
+    ]
+    current = {(r.kind, r.related_id): r for r in wish.relations}
+    keep = {(kind, w.id) for kind, w in wanted}
+    for key, relation in current.items():
+        if key not in keep:
+            wish.relations.remove(relation)
+    for kind, other in wanted:
+        if (kind, other.id) not in current:
+            wish.relations.append(WishRelation(kind=kind, related=other))
+
+
+def create_wish(
+    session: Session,
+    *,
+    pilot: Pilot,
+    data: WishData,
+    actor: User,
+    submit: bool = False,
+    files: Sequence[StoredFile] = (),
+) -> Wish:
+    """Create a wish as a concept (or submit it at once) with a fresh reference number."""
+    if pilot.id not in _pilot_ids(actor):
+        raise WishError("pilot", "U kunt alleen knelpunten indienen voor uw eigen pilots.")
+    _check_relations(None, data)
+    wish = Wish(
+        # A unique placeholder until the real number is known (see assign_reference).
+        reference="tmp-" + secrets.token_hex(8),
+        title=data.title.strip(),
+        pilot=pilot,
+        created_by=actor,
+        state=WishState.CONCEPT,
+    )
+    session.add(wish)
+    _apply(wish, data)
+    session.flush()
+    assign_reference(session, wish, utcnow().year)
+    add_files(session, wish, files, actor=actor)
+    audit.record(
+        session,
+        "wish.created",
+        actor=actor,
+        obj=wish,
+        after=snapshot(wish),
+        summary=f"{wish.reference} aangemaakt door pilot {pilot.name}",
+    )
+    if submit:
+        submit_wish(session, wish, actor=actor)
+    return wish
+
+
+def assign_reference(session: Session, wish: Wish, year: int) -> str:
+    """Give a flushed wish the next free reference of the year, retrying on a clash.
+
+    The wish is flushed first under a placeholder: on SQLite that write takes the database
+    lock, so nobody can take the same number in between; on PostgreSQL two requests can
+    still pick the same number, and the unique constraint makes the later one try again.
+    """
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        taken = session.scalars(
+            select(Wish.reference).where(Wish.reference.like(f"{numbering.WISH_PREFIX}-{year}-%"))
+        ).all()
+        reference = numbering.wish_reference(year, numbering.next_wish_sequence(list(taken), year))
+        try:
+            with session.begin_nested():
+                wish.reference = reference
+                session.flush()
+        except IntegrityError as error:
+            if "reference" not in str(error.orig).lower():
+                raise
+            continue
+        return reference
+    raise WishError("title", "Er kon geen kenmerk worden toegekend. Probeer het opnieuw.")
+
+
+def update_wish(
+    session: Session,
+    wish: Wish,
+    *,
+    data: WishData,
+    actor: User,
+    version: int | None = None,
+    files: Sequence[StoredFile] = (),
+) -> None:
+    """Change a wish's content while the pilot may edit it; a stale version raises StaleWish."""
+    if not can_edit(actor, wish):
+        raise WishError("title", "Dit knelpunt kunt u niet meer wijzigen.")
+    if version is not None and version != wish.version:
+        raise StaleWish()
+    _check_relations(wish, data)
+    before = snapshot(wish)
+    _apply(wish, data)
+    add_files(session, wish, files, actor=actor)
+    after = snapshot(wish)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if changed:
+        audit.record(
+            session,
+            "wish.updated",
+            actor=actor,
+            obj=wish,
+            before={k: before[k] for k in changed},
+            after=changed,
+            summary=f"{wish.reference} gewijzigd",
+        )
+    session.flush()
+
+
+class StaleWish(Exception):
+    """The wish changed since the form was loaded (answered with 409)."""
+
+
+def _check_relations(wish: Wish | None, data: WishData) -> None:
+    for name, related in (("depends_on", data.depends_on), ("follows_from", data.follows_from)):
+        if wish is not None and any(r.id == wish.id for r in related):
+            raise WishError(name, "Een knelpunt kan niet naar zichzelf verwijzen.")
+    both = {w.id for w in data.depends_on} & {w.id for w in data.follows_from}
+    if both:
+        raise WishError(
+            "follows_from",
+            "Noem een knelpunt bij 'hangt af van' of bij 'volgt uit', niet bij allebei.",
+        )
+
+
+def parse_references(raw: str) -> list[str]:
+    """Split a list of wish references (KN-2026-0042, ...) in order, without doubles or junk."""
+    found: list[str] = []
+    for word in re.split(r"[\s,;]+", (raw or "").upper()):
+        if numbering.parse_wish_reference(word) and word not in found:
+            found.append(word)
+    return found
+
+
+def resolve_references(session: Session, user: User, references: Iterable[str]) -> list[Wish]:
+    """Find the wishes a user may refer to (seen by the office, or the user's own); else raise."""
+    references = list(references)
+    if not references:
+        return []
+    rows = {
+        w.reference: w for w in session.scalars(select(Wish).where(Wish.reference.in_(references)))
+    }
+    result = []
+    for reference in references:
+        wish = rows.get(reference)
+        if wish is None or not (
+            wish.state in search.SIMILAR_STATES or is_raising_member(user, wish)
+        ):
+            # Same answer for "does not exist" and "not yours": no existence leaks.
+            raise WishError("", f"Knelpunt {reference} is niet gevonden.")
+        result.append(wish)
+    return result
+
+
+def incomplete(data: WishData) -> dict[str, str]:
+    """Return, per field, what a wish still lacks before it can be submitted (concepts may)."""
+    missing: dict[str, str] = {}
+    if not data.title.strip():
+        missing["title"] = "Vul een titel in."
+    if not data.problem.strip():
+        missing["problem"] = "Beschrijf het probleem zoals inwoners of professionals het ervaren."
+    if not data.statute_unknown:
+        if data.statute is None:
+            missing["statute"] = "Kies de wet, of vink aan dat u niet weet om welke wet het gaat."
+        elif not data.article.strip():
+            missing["article"] = "Vul het artikel in."
+    if not data.proposed_change.strip():
+        missing["proposed_change"] = "Beschrijf wat er in de regel zou moeten veranderen."
+    if not data.benefit_who.strip():
+        missing["benefit_who"] = "Vul in wie er baat bij heeft."
+    if data.urgency is Urgency.HIGH and not data.urgency_reason.strip():
+        missing["urgency_reason"] = "Geef aan waarom het knelpunt urgent is."
+    return missing
+
+
+def data_of(wish: Wish) -> WishData:
+    """Return a wish's current content as WishData."""
+    return WishData(
+        **{name: getattr(wish, name) for name in TEXT_FIELDS},
+        statute=wish.statute,
+        statute_unknown=wish.statute_unknown,
+        benefit_cases_per_year=wish.benefit_cases_per_year,
+        urgency=wish.urgency,
+        depends_on=[r.related for r in wish.relations if r.kind is RelationKind.DEPENDS_ON],
+        follows_from=[r.related for r in wish.relations if r.kind is RelationKind.FOLLOWS_FROM],
+    )
+
+
+def submit_wish(session: Session, wish: Wish, *, actor: User) -> None:
+    """Send a concept (or a completed wish that needed more information) to the office."""
+    if not is_raising_member(actor, wish) or not workflow.can_move(
+        wish.state, WishState.SUBMITTED, Role.PILOT
+    ):
+        raise WishError("title", "Dit knelpunt kunt u nu niet indienen.")
+    missing = incomplete(data_of(wish))
+    if missing:
+        name, message = next(iter(missing.items()))
+        raise WishError(name, message)
+    before = wish.state
+    wish.state = WishState.SUBMITTED
+    wish.state_reason = ""
+    if wish.submitted_at is None:
+        wish.submitted_at = utcnow()
+    audit.record(
+        session,
+        "wish.state",
+        actor=actor,
+        obj=wish,
+        before={"state": before.value},
+        after={"state": wish.state.value},
+        summary=f"{wish.reference} ingediend",
+    )
+    session.flush()
+
+
+def withdraw_wish(session: Session, wish: Wish, *, reason: str, actor: User) -> None:
+    """Withdraw a wish on behalf of its pilot, with a reason."""
+    reason = reason.strip()
+    if not can_withdraw(actor, wish):
+        raise WishError("reason", "Dit knelpunt kunt u niet meer intrekken.")
+    if not reason:
+        raise WishError("reason", "Geef aan waarom u het knelpunt intrekt.")
+    before = wish.state
+    wish.state = WishState.WITHDRAWN
+    wish.state_reason = reason
+    audit.record(
+        session,
+        "wish.state",
+        actor=actor,
+        obj=wish,
+        before={"state": before.value},
+        after={"state": wish.state.value, "reason": reason},
+        summary=f"{wish.reference} ingetrokken",
+    )
+    session.flush()
+
+
+def support_wish(
+    session: Session, wish: Wish, *, pilot: Pilot, note: str, actor: User
+) -> WishSupport:
+    """Join a wish as a supporting pilot ("wij lopen hier ook tegenaan") with a context note."""
+    if pilot not in supporting_pilot_choices(actor, wish):
+        raise WishError("pilot", "Deze pilot kan zich niet bij dit knelpunt aansluiten.")
+    support = WishSupport(wish=wish, pilot=pilot, note=note.strip(), created_by=actor)
+    session.add(support)
+    session.flush()
+    audit.record(
+        session,
+        "wish.supported",
+        actor=actor,
+        obj=wish,
+        after={"pilot": pilot.name, "note": support.note},
+        summary=f"Pilot {pilot.name} loopt hier ook tegenaan",
+    )
+    return support
+
+
+def add_files(
+    session: Session, wish: Wish, files: Sequence[StoredFile], *, actor: User
+) -> list[Attachment]:
+    """Tie stored files to a wish, at most MAX_PER_WISH in all."""
+    if not files:
+        return []
+    if len(wish.attachments) + len(files) > MAX_PER_WISH:
+        raise WishError(
+            "attachments", f"Een knelpunt kan hoogstens {MAX_PER_WISH} bijlagen hebben."
+        )
+    added = []
+    for stored in files:
+        attachment = Attachment(
+            original_name=stored.original_name,
+            stored_name=stored.stored_name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by=actor,
+        )
+        wish.attachments.append(attachment)
+        added.append(attachment)
+    session.flush()
+    for attachment in added:
+        audit.record(
+            session,
+            "wish.attachment_added",
+            actor=actor,
+            obj=wish,
+            after={"file": attachment.original_name, "sha256": attachment.sha256},
+            summary=f"Bijlage {attachment.original_name} toegevoegd",
+        )
+    return added
+
+
+def remove_attachment(session: Session, wish: Wish, attachment: Attachment, *, actor: User) -> str:
+    """Remove an attachment while the wish may be edited; return its stored name to delete."""
+    if not can_edit(actor, wish) or attachment.wish_id != wish.id:
+        raise WishError("attachments", "Deze bijlage kunt u niet verwijderen.")
+    wish.attachments.remove(attachment)
+    audit.record(
+        session,
+        "wish.attachment_removed",
+        actor=actor,
+        obj=wish,
+        before={"file": attachment.original_name, "sha256": attachment.sha256},
+        summary=f"Bijlage {attachment.original_name} verwijderd",
+    )
+    session.flush()
+    return attachment.stored_name
+
+
+# -- the timeline ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line in a wish's history: an audit event or a ministry's answer."""
+
+    at: dt.datetime
+    kind: str  # "event" or "answer"
+    action: str
+    actor: str
+    summary: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    answer: Answer | None = None
+
+
+def timeline(session: Session, wish: Wish) -> list[TimelineEntry]:
+    """Merge the wish's audit events and the ministries' answers, oldest first."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "wish", AuditEvent.object_id == str(wish.id))
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    answers = session.scalars(
+        select(Answer)
+        .where(Answer.wish_id == wish.id)
+        .options(joinedload(Answer.ministry), joinedload(Answer.answered_by))
+        .order_by(Answer.answered_at, Answer.id)
+    ).all()
+    entries = [
+        TimelineEntry(
+            at=e.at,
+            kind="event",
+            action=e.action,
+            actor=e.actor.name if e.actor else e.actor_label,
+            summary=e.summary,
+            before=e.before,
+            after=e.after,
+        )
+        for e in events
+    ] + [
+        TimelineEntry(
+            at=a.answered_at,
+            kind="answer",
+            action="answer",
+            actor=a.ministry.name,
+            summary=a.reasons,
+            answer=a,
+        )
+        for a in answers
+    ]
+    return sorted(entries, key=lambda e: e.at)
