@@ -1,0 +1,143 @@
+"""Every URL rule of the app made concrete, for tests that sweep all routes.
+
+New routes are picked up by themselves: URL variables are filled from the database by name
+(`<int:wish_id>` takes the id of a Wish, `<reference>` the `reference` of a row that has such
+a column, ids of one rule come from one row so nested routes fit together), and each rule also
+gets a dummy variant whose ids exist nowhere, for the 404 path.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+from werkzeug.routing import AnyConverter, IntegerConverter, PathConverter, Rule
+
+from bundler.enums import Role
+from bundler.models import Base
+
+DUMMY_INT = 987654
+DUMMY_TEXT = "bestaat-niet-0000"
+STATIC_FILE = "css/theme.css"
+
+# Which role a URL area is meant for (issue 6: the fuzzing and header sweeps log in as it).
+AREA_ROLES: list[tuple[str, tuple[Role, ...]]] = [
+    ("/bureau", (Role.OFFICE,)),
+    ("/ministerie", (Role.MINISTRY,)),
+    ("/beheer", (Role.ADMIN,)),
+    ("/knelpunten", (Role.PILOT, Role.OFFICE)),
+    ("/pilots", (Role.PILOT, Role.OFFICE)),
+    ("/pakketten", (Role.OFFICE, Role.MINISTRY)),
+    ("/api", (Role.OFFICE,)),
+]
+ANONYMOUS_ENDPOINTS = {"auth.login", "mfa.verify", "main.set_language"}
+
+
+def roles_for(path: str) -> tuple[Role, ...]:
+    """Return the roles a path belongs to by its prefix; other paths: every role."""
+    for prefix, roles in AREA_ROLES:
+        if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "."):
+            return roles
+    return (Role.PILOT,)
+
+
+def rules(app: Flask, method: str | None = None) -> list[Rule]:
+    """Return the app's rules (optionally only those answering a method), in a stable order."""
+    found = [r for r in app.url_map.iter_rules() if method is None or method in (r.methods or ())]
+    return sorted(found, key=lambda r: (r.rule, r.endpoint))
+
+
+def _mapped_classes() -> list[type]:
+    return [m.class_ for m in Base.registry.mappers]
+
+
+def _model_for_id(name: str) -> type | None:
+    """`wish_id` -> Wish, `user_id` -> User (by class name or table name)."""
+    if not name.endswith("_id"):
+        return None
+    stem = name[: -len("_id")].replace("_", "")
+    for cls in _mapped_classes():
+        if stem in (cls.__name__.lower(), str(getattr(cls, "__tablename__", "")).replace("_", "")):
+            return cls
+    return None
+
+
+def _model_with_column(name: str) -> type | None:
+    for cls in _mapped_classes():
+        if name in inspect(cls).columns.keys():  # noqa: SIM118 - a ColumnCollection
+            return cls
+    return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One concrete URL of a rule."""
+
+    rule: Rule
+    path: str
+    real: bool  # False: every id is a dummy that exists nowhere
+
+    @property
+    def endpoint(self) -> str:
+        return self.rule.endpoint
+
+
+def _row_values(session: Session, rule: Rule) -> dict[str, Any] | None:
+    """Fill the rule's variables from one row (the most specific), then from its parents."""
+    names = list(rule.arguments)
+    values: dict[str, Any] = {}
+    row = None
+    # The last variable is the most specific (…/<wish_id>/bijlagen/<attachment_id>).
+    for name in reversed(names):
+        converter = rule._converters[name]
+        if isinstance(converter, AnyConverter | PathConverter):
+            continue
+        if name in values:
+            continue
+        if row is not None and hasattr(row, name) and getattr(row, name) is not None:
+            values[name] = getattr(row, name)
+            continue
+        model = _model_for_id(name) if isinstance(converter, IntegerConverter) else None
+        column = "id" if model is not None else name
+        model = model or _model_with_column(name)
+        if model is None:
+            return None
+        row = session.scalars(select(model).order_by(getattr(model, column)).limit(1)).first()
+        if row is None:
+            return None
+        values[name] = getattr(row, column)
+    return values
+
+
+def targets(app: Flask, session: Session, rule: Rule) -> Iterator[Target]:
+    """Yield concrete URLs for a rule: with real values where rows exist, and with dummies."""
+    choices: dict[str, list[Any]] = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            choices[name] = sorted(converter.items)
+        elif isinstance(converter, PathConverter):
+            choices[name] = [STATIC_FILE if rule.endpoint == "static" else DUMMY_TEXT]
+    variants: list[tuple[dict[str, Any], bool]] = []
+    real = _row_values(session, rule)
+    if real is not None:
+        variants.append((real, True))
+    dummy = {
+        name: DUMMY_INT if isinstance(c, IntegerConverter) else DUMMY_TEXT
+        for name, c in rule._converters.items()
+        if not isinstance(c, AnyConverter | PathConverter)
+    }
+    if rule.arguments - choices.keys() or real is None:
+        variants.append((dummy, False))
+    keys = sorted(choices)
+    for values, is_real in variants:
+        for combo in itertools.product(*(choices[k] for k in keys)):
+            full = {**values, **dict(zip(keys, combo, strict=True))}
+            with app.test_request_context():
+                path = rule.build(full, append_unknown=False)
+            assert path is not None
+            yield Target(rule, path[1], is_real)
