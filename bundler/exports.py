@@ -1,0 +1,171 @@
+"""Exports of the inbox's current filter as CSV, XLSX and JSON: plain rows in, bytes out.
+
+Every format has the same columns, the ones a spreadsheet user expects. Text that a
+spreadsheet would run as a formula (starting with = + - @, or a tab or carriage return) is
+prefixed with a quote in CSV and stored as plain text in XLSX.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from bundler import labels
+from bundler.enums import Urgency, WishState
+from bundler.inbox import WishRow
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# (key, column header); the order of the spreadsheet.
+COLUMNS = (
+    ("reference", _l("Kenmerk")),
+    ("title", _l("Titel")),
+    ("state", _l("Status")),
+    ("ministries", _l("Ministerie")),
+    ("shared", _l("Gedeeld")),
+    ("statute", _l("Wet")),
+    ("bwb_id", _l("BWB-id")),
+    ("article", _l("Artikel")),
+    ("paragraph", _l("Lid")),
+    ("raising_pilot", _l("Indienende pilot")),
+    ("supporting_pilots", _l("Steunende pilots")),
+    ("municipalities", _l("Gemeenten")),
+    ("executing_organisations", _l("Uitvoeringsorganisaties")),
+    ("urgency", _l("Urgentie")),
+    ("submitted_on", _l("Ingediend op")),
+    ("updated_on", _l("Laatst gewijzigd")),
+)
+SEPARATOR = "; "
+
+
+def _date(value: dt.datetime | None) -> str:
+    return value.date().isoformat() if value is not None else ""
+
+
+def row_values(row: WishRow) -> dict[str, Any]:
+    """Return one wish as the values of the spreadsheet columns (text, dates as YYYY-MM-DD)."""
+    item = row.item
+    raising = [p for p in item.pilots if p.raising]
+    supporting = [p for p in item.pilots if not p.raising]
+    municipalities = sorted({name for p in item.pilots for _, name in p.municipalities})
+    return {
+        "reference": item.reference,
+        "title": item.title,
+        "state": labels.label(WishState(item.state)),
+        "ministries": SEPARATOR.join(item.ministries),
+        "shared": str(_l("ja")) if item.shared else "",
+        "statute": item.statute_title,
+        "bwb_id": item.statute_bwb_id or "",
+        "article": item.article,
+        "paragraph": item.paragraph,
+        "raising_pilot": SEPARATOR.join(p.name for p in raising),
+        "supporting_pilots": SEPARATOR.join(p.name for p in supporting),
+        "municipalities": SEPARATOR.join(municipalities),
+        "executing_organisations": SEPARATOR.join(sorted(item.executing_organisations)),
+        "urgency": labels.label(Urgency(row.urgency)),
+        "submitted_on": _date(row.submitted_at),
+        "updated_on": _date(row.updated_at),
+    }
+
+
+def headers() -> list[str]:
+    """Return the column headers in the current language."""
+    return [str(title) for _, title in COLUMNS]
+
+
+def neutralise(value: str) -> str:
+    """Prefix text a spreadsheet would read as a formula with a quote."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def to_csv(rows: Iterable[WishRow]) -> bytes:
+    """Write CSV as Dutch spreadsheets open it: semicolons, UTF-8 with a byte order mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(headers())
+    for row in rows:
+        values = row_values(row)
+        writer.writerow([neutralise(str(values[key])) for key, _ in COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(rows: Iterable[WishRow]) -> bytes:
+    """Write an XLSX workbook with one sheet, a bold header row and every cell as text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(str(_l("Knelpunten")))
+    bold = Font(bold=True)
+    header_cells = []
+    for title in headers():
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        values = row_values(row)
+        cells = []
+        for key, _ in COLUMNS:
+            cell = WriteOnlyCell(sheet, value=str(values[key]))
+            # openpyxl reads a leading "=" as a formula; this keeps every value plain text.
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def json_record(row: WishRow) -> dict[str, Any]:
+    """Return one wish as a JSON object with the same information as the spreadsheet."""
+    item = row.item
+    return {
+        "reference": item.reference,
+        "title": item.title,
+        "state": item.state,
+        "stateLabel": labels.label(WishState(item.state)),
+        "ministries": list(item.ministries),
+        "shared": item.shared,
+        "statute": (
+            {"bwbId": item.statute_bwb_id, "title": item.statute_title}
+            if item.statute_bwb_id
+            else None
+        ),
+        "article": item.article,
+        "paragraph": item.paragraph,
+        "pilots": [
+            {
+                "name": p.name,
+                "raising": p.raising,
+                "municipalities": [{"cbsCode": c, "name": n} for c, n in p.municipalities],
+                "executingOrganisation": p.executing_organisation,
+            }
+            for p in item.pilots
+        ],
+        "urgency": row.urgency,
+        "submittedAt": row.submitted_at.isoformat() if row.submitted_at else None,
+        "updatedAt": row.updated_at.isoformat(),
+    }
+
+
+def to_json(rows: Iterable[WishRow], *, query: dict[str, Any] | None = None) -> bytes:
+    """Write the wishes as a JSON document, with the filter that selected them."""
+    records = [json_record(row) for row in rows]
+    document = {"filter": query or {}, "count": len(records), "wishes": records}
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+FORMATS = {
+    "csv": (to_csv, "text/csv; charset=utf-8"),
+    "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "json": (to_json, "application/json"),
+}
