@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from bundler import demo, refdata
+from bundler.backup import backup_command, restore_command
 from bundler.db import get_engine, session_scope
 from bundler.enums import Role
 from bundler.models import Ministry, Pilot
@@ -47,6 +48,8 @@ def init_app(app: Flask) -> None:
         import_municipalities,
         make_migration,
         serve,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
