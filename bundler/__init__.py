@@ -39,7 +39,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         i18n,
         main,
         mfa,
+        ministry,
         office,
+        packages,
         pilots,
         security,
         wishes,
@@ -51,6 +53,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     # Each area of work registers its blueprint (and CLI commands) in its own init_app.
-    for area in (auth, main, admin, mfa, pilots, wishes, office):
+    for area in (auth, main, admin, mfa, pilots, wishes, office, packages, ministry):
         area.init_app(app)
     return app

@@ -22,10 +22,13 @@ NAV: dict[Role, list[NavItem]] = {
         ("office.overview", _l("Overzicht")),
         ("pilots.index", _l("Pilots")),
         ("office.audit_log", _l("Logboek")),
+        ("packages.index", _l("Pakketten")),
+        ("packages.follow_up_overview", _l("Opvolging")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.MINISTRY: [
         ("main.index", _l("Start")),
+        ("ministry.packages", _l("Pakketten")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.ADMIN: [

@@ -1,0 +1,237 @@
+"""The ministry portal: own packages only, every version with what changed, downloads, answers.
+
+Anything of another ministry answers 404, the same as something that does not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from bundler import labels, package_ops
+from bundler.auth import role_required
+from bundler.db import get_session
+from bundler.enums import AnswerStatus, Role
+from bundler.models import (
+    Answer,
+    DownloadReceipt,
+    Ministry,
+    Package,
+    PackageEntry,
+    PackageVersion,
+    User,
+    Wish,
+    WishSupport,
+)
+from bundler.package_content import Changes
+from bundler.packages import send_version
+from forms.answer import AnswerForm
+
+bp = Blueprint("ministry", __name__, url_prefix="/ministerie")
+
+
+def init_app(app: Flask) -> None:
+    """Register this blueprint."""
+    app.register_blueprint(bp)
+
+
+def _user() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _ministry() -> Ministry:
+    ministry = _user().ministry
+    if ministry is None:
+        abort(403)
+    return ministry
+
+
+def _own_package(package_id: int) -> Package:
+    package = get_session().scalar(
+        select(Package)
+        .where(Package.id == package_id, Package.ministry_id == _ministry().id)
+        .options(selectinload(Package.versions))
+    )
+    if package is None or not package.versions:
+        abort(404)
+    return package
+
+
+@bp.get("/pakketten")
+@role_required(Role.MINISTRY)
+def packages() -> ResponseReturnValue:
+    """List the ministry's published packages."""
+    ministry = _ministry()
+    rows = [
+        p
+        for p in get_session().scalars(
+            select(Package)
+            .where(Package.ministry_id == ministry.id)
+            .options(selectinload(Package.versions))
+            .order_by(Package.id.desc())
+        )
+        if p.versions
+    ]
+    return render_template("ministry/packages.html", ministry=ministry, packages=rows)
+
+
+@bp.get("/pakketten/<int:package_id>")
+@role_required(Role.MINISTRY)
+def package(package_id: int) -> ResponseReturnValue:
+    """Show a package: every version with what changed, and the wishes with their answers."""
+    db = get_session()
+    ministry = _ministry()
+    found = _own_package(package_id)
+    latest = found.versions[-1]
+    entries = list(
+        db.scalars(
+            select(PackageEntry)
+            .where(PackageEntry.version_id == latest.id)
+            .options(
+                selectinload(PackageEntry.wish).selectinload(Wish.answers),
+                selectinload(PackageEntry.wish).selectinload(Wish.statute),
+            )
+            .order_by(PackageEntry.position)
+        )
+    )
+    answers = {e.wish_id: package_ops.latest_answer(e.wish, ministry.id) for e in entries}
+    receipts = _my_receipts([v.id for v in found.versions])
+    return render_template(
+        "ministry/package.html",
+        ministry=ministry,
+        package=found,
+        versions=list(reversed(found.versions)),
+        latest=latest,
+        entries=entries,
+        answers=answers,
+        receipts=receipts,
+        changes_of=Changes.from_json,
+    )
+
+
+def _my_receipts(version_ids: list[int]) -> dict[tuple[int, str], object]:
+    rows = (
+        get_session()
+        .execute(
+            select(DownloadReceipt.version_id, DownloadReceipt.kind, func.max(DownloadReceipt.at))
+            .where(
+                DownloadReceipt.version_id.in_(version_ids), DownloadReceipt.user_id == _user().id
+            )
+            .group_by(DownloadReceipt.version_id, DownloadReceipt.kind)
+        )
+        .all()
+    )
+    return {(v, k): at for v, k, at in rows}
+
+
+@bp.get("/pakketten/<int:package_id>/versies/<int:number>.<any(pdf, json):kind>")
+@role_required(Role.MINISTRY)
+def download(package_id: int, number: int, kind: str) -> ResponseReturnValue:
+    """Download a version's PDF or its JSON twin; the download is logged as a receipt."""
+    found = _own_package(package_id)
+    version = next((v for v in found.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    return send_version(version, kind, _user())
+
+
+def _offered_wish(wish_id: int) -> Wish:
+    db = get_session()
+    ministry = _ministry()
+    if not package_ops.offered_to(db, wish_id, ministry.id):
+        abort(404)
+    wish = db.scalar(
+        select(Wish)
+        .where(Wish.id == wish_id)
+        .options(
+            selectinload(Wish.answers).selectinload(Answer.answered_by),
+            selectinload(Wish.answers).selectinload(Answer.ministry),
+            selectinload(Wish.statute),
+            selectinload(Wish.pilot),
+            selectinload(Wish.supports).selectinload(WishSupport.pilot),
+        )
+    )
+    if wish is None:
+        abort(404)
+    return wish
+
+
+def _packages_with(wish_id: int, ministry_id: int) -> list[PackageVersion]:
+    return list(
+        get_session().scalars(
+            select(PackageVersion)
+            .join(PackageEntry, PackageEntry.version_id == PackageVersion.id)
+            .join(Package, Package.id == PackageVersion.package_id)
+            .where(PackageEntry.wish_id == wish_id, Package.ministry_id == ministry_id)
+            .options(selectinload(PackageVersion.package))
+            .order_by(PackageVersion.created_at)
+        )
+    )
+
+
+@bp.route("/knelpunten/<int:wish_id>/antwoord", methods=["GET", "POST"])
+@role_required(Role.MINISTRY)
+def answer(wish_id: int) -> ResponseReturnValue:
+    """Record the ministry's answer on an offered wish."""
+    db = get_session()
+    ministry = _ministry()
+    wish = _offered_wish(wish_id)
+    newest = package_ops.latest_answer(wish, ministry.id)
+    form = AnswerForm(request.form)
+    form.status.choices = [SelectChoice(s.value, labels.label(s)) for s in AnswerStatus]
+    if request.method == "GET":
+        form.seen_answer.data = newest.id if newest else 0
+        if newest is not None:
+            form.status.data = newest.status.value
+            form.link.data = newest.link
+            form.effective_date.data = newest.effective_date
+            form.reasons.data = newest.reasons
+    status = 200
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        elif (form.seen_answer.data or 0) != (newest.id if newest else 0):
+            form.form_errors.append(
+                _(
+                    "Een collega heeft intussen een ander antwoord vastgelegd (zie hieronder). "
+                    "Uw antwoord is nog niet opgeslagen; controleer het en verstuur opnieuw."
+                )
+            )
+            form.seen_answer.data = newest.id if newest else 0
+            status = 409
+        else:
+            package_ops.record_answer(
+                db,
+                wish,
+                ministry,
+                status=AnswerStatus(form.status.data),
+                link=form.link.data or "",
+                effective_date=form.effective_date.data,
+                reasons=form.reasons.data or "",
+                actor=_user(),
+            )
+            db.commit()
+            flash(_("Het antwoord op %(ref)s is vastgelegd.", ref=wish.reference), "success")
+            return redirect(url_for("ministry.answer", wish_id=wish.id))
+    history = sorted(
+        (a for a in wish.answers if a.ministry_id == ministry.id),
+        key=lambda a: (a.answered_at, a.id),
+        reverse=True,
+    )
+    return (
+        render_template(
+            "ministry/answer.html",
+            ministry=ministry,
+            wish=wish,
+            form=form,
+            history=history,
+            versions=_packages_with(wish.id, ministry.id),
+        ),
+        status,
+    )

@@ -1,0 +1,410 @@
+"""What a ministry package says, as plain data: which wishes, their JSON twin, what changed.
+
+Pure functions over plain values: no Flask, no database. package_ops loads the rows,
+this module decides and describes, pdf.py renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bundler.enums import AnswerStatus, WishState
+from bundler.grouping import MinistryGroup, WishItem, count, group_wishes
+
+SCHEMA = "https://bundler.example/schema/pakket/1"
+# A ministry's answer that still leaves the wish open: the wish stays in its next package.
+OPEN_ANSWERS = frozenset(
+    {AnswerStatus.RECEIVED, AnswerStatus.IN_PROGRESS, AnswerStatus.IN_LEGISLATION}
+)
+PACKAGE_STATES = (WishState.ACCEPTED, WishState.OFFERED)
+
+
+def is_included(state: str, latest_answer: str | None) -> bool:
+    """Tell whether a wish belongs in its ministry's next package.
+
+    Accepted wishes do; offered ones do while the ministry's latest answer is still open.
+    """
+    if state == WishState.ACCEPTED:
+        return True
+    if state == WishState.OFFERED:
+        return latest_answer is None or latest_answer in OPEN_ANSWERS
+    return False
+
+
+@dataclass(frozen=True)
+class AnswerInfo:
+    """A ministry's answer on a wish, as the package shows it."""
+
+    status: str
+    label: str
+    answered_at: dt.datetime
+    link: str = ""
+    effective_date: dt.date | None = None
+    reasons: str = ""
+
+
+@dataclass(frozen=True)
+class RelatedInfo:
+    """A wish this one depends on or follows from."""
+
+    kind: str
+    label: str
+    reference: str
+    title: str
+
+
+@dataclass(frozen=True)
+class WishDetail:
+    """The text of a wish that the PDF shows next to what grouping knows (WishItem)."""
+
+    problem: str = ""
+    proposed_change: str = ""
+    benefit_who: str = ""
+    benefit_cases_per_year: int | None = None
+    benefit_savings: str = ""
+    urgency: str = ""
+    urgency_label: str = ""
+    urgency_reason: str = ""
+    law_link: str = ""
+    related: tuple[RelatedInfo, ...] = ()
+    previous_answer: AnswerInfo | None = None
+
+
+@dataclass(frozen=True)
+class MinistryInfo:
+    """A ministry as it is when the package is made; versions keep it so."""
+
+    code: str
+    name: str
+    tooi: str
+
+
+@dataclass
+class Changes:
+    """What a version adds, changes and no longer includes since the previous one."""
+
+    new: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.changed or self.removed)
+
+    def as_json(self) -> dict[str, list[list[str]]]:
+        return {
+            "new": [list(p) for p in self.new],
+            "changed": [list(p) for p in self.changed],
+            "removed": [list(p) for p in self.removed],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Changes:
+        data = data or {}
+        return cls(
+            new=[(r, t) for r, t in data.get("new", [])],
+            changed=[(r, t) for r, t in data.get("changed", [])],
+            removed=[(r, t) for r, t in data.get("removed", [])],
+        )
+
+
+@dataclass
+class PackageContent:
+    """Everything a package version says, before it has a number."""
+
+    ministry: MinistryInfo
+    tree: MinistryGroup | None
+    details: dict[int, WishDetail]
+    cover_letter: str = ""
+
+    @property
+    def items(self) -> list[WishItem]:
+        return self.tree.wishes if self.tree else []
+
+    def wish_records(self) -> list[dict[str, Any]]:
+        """Describe every wish as JSON-ready data, in the order of the PDF."""
+        return [wish_record(item, self.details.get(item.id, WishDetail())) for item in self.items]
+
+    def content_hash(self) -> str:
+        """Hash what the package says; equal hashes mean nothing changed."""
+        return content_hash(self.ministry, self.cover_letter, self.wish_records())
+
+
+def build_content(
+    items: Iterable[WishItem],
+    details: Mapping[int, WishDetail],
+    ministry: MinistryInfo,
+    cover_letter: str = "",
+) -> PackageContent:
+    """Group the included wishes of one ministry exactly as the office overview does."""
+    groups = group_wishes(items, states=PACKAGE_STATES, ministry=ministry.code)
+    tree = groups[0] if groups else None
+    wanted = {i.id for i in tree.wishes} if tree else set()
+    return PackageContent(
+        ministry=ministry,
+        tree=tree,
+        details={k: v for k, v in details.items() if k in wanted},
+        cover_letter=cover_letter,
+    )
+
+
+def _answer_record(answer: AnswerInfo | None) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    return {
+        "status": answer.status,
+        "label": answer.label,
+        "answeredAt": answer.answered_at.date().isoformat(),
+        "link": answer.link,
+        "effectiveDate": answer.effective_date.isoformat() if answer.effective_date else None,
+        "reasons": answer.reasons,
+    }
+
+
+def wish_record(item: WishItem, detail: WishDetail) -> dict[str, Any]:
+    """Describe one wish for the JSON twin (and for comparing versions)."""
+    municipalities = sorted(
+        {(code, name) for p in item.pilots for code, name in p.municipalities},
+        key=lambda m: (m[1].lower(), m[0]),
+    )
+    return {
+        "reference": item.reference,
+        "title": item.title,
+        "statute": item.statute_bwb_id,
+        "statuteTitle": item.statute_title,
+        "article": item.article,
+        "paragraph": item.paragraph,
+        "lawLink": detail.law_link,
+        "ministries": list(item.ministries),
+        "shared": item.shared,
+        "problem": detail.problem,
+        "proposedChange": detail.proposed_change,
+        "benefit": {
+            "who": detail.benefit_who,
+            "casesPerYear": detail.benefit_cases_per_year,
+            "savings": detail.benefit_savings,
+        },
+        "urgency": detail.urgency,
+        "urgencyReason": detail.urgency_reason,
+        "pilots": [
+            {
+                "name": p.name,
+                "role": "indiener" if p.raising else "ondersteuner",
+                "note": p.note,
+                "municipalities": [{"cbsCode": c, "name": n} for c, n in p.municipalities],
+                "executingOrganisation": p.executing_organisation,
+            }
+            for p in item.pilots
+        ],
+        "municipalities": [{"cbsCode": c, "name": n} for c, n in municipalities],
+        "related": [
+            {"kind": r.kind, "reference": r.reference, "title": r.title} for r in detail.related
+        ],
+        "previousAnswer": _answer_record(detail.previous_answer),
+    }
+
+
+def canonical_json(value: Any) -> bytes:
+    """Serialise JSON the same way every time, so equal content gives equal bytes."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def content_hash(
+    ministry: MinistryInfo, cover_letter: str, wishes: Sequence[Mapping[str, Any]]
+) -> str:
+    """Hash the ministry, the cover letter and the wishes in order."""
+    payload = {
+        "ministry": [ministry.code, ministry.name, ministry.tooi],
+        "coverLetter": cover_letter.strip(),
+        "wishes": list(wishes),
+    }
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def diff_wishes(
+    previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]
+) -> Changes:
+    """Compare the wishes of two versions by reference: new, changed and removed."""
+    before = {w["reference"]: w for w in previous}
+    after = {w["reference"]: w for w in current}
+    changes = Changes()
+    for reference, wish in after.items():
+        if reference not in before:
+            changes.new.append((reference, wish["title"]))
+        elif before[reference] != wish:
+            changes.changed.append((reference, wish["title"]))
+    for reference, wish in before.items():
+        if reference not in after:
+            changes.removed.append((reference, wish["title"]))
+    return changes
+
+
+def twin(
+    content: PackageContent,
+    *,
+    number: str,
+    version: int,
+    created: dt.datetime,
+    changes: Changes,
+    office: str,
+) -> dict[str, Any]:
+    """Return the machine-readable twin of a package version: exactly the wishes in the PDF."""
+    wishes = content.wish_records()
+    totals = count(content.items)
+    return {
+        "$schema": SCHEMA,
+        "package": {
+            "number": number,
+            "version": version,
+            "created": created.isoformat(timespec="seconds"),
+            "programmeOffice": office,
+            "ministry": {
+                "code": content.ministry.code,
+                "name": content.ministry.name,
+                "tooi": content.ministry.tooi,
+            },
+        },
+        "totals": {
+            "wishes": totals.wishes,
+            "pilots": totals.pilots,
+            "municipalities": totals.municipalities,
+            "executingOrganisations": totals.executing_organisations,
+        },
+        "changes": changes.as_json(),
+        "wishes": wishes,
+    }
+
+
+# The cover letter: Markdown without raw HTML, then sanitised; headings sit below the letter's own.
+LETTER_TAGS = frozenset(
+    {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "h2", "h3", "h4", "a", "hr"}
+)
+
+
+def letter_html(text: str) -> str:
+    """Render the office's Markdown cover letter to safe HTML (no raw HTML, no images)."""
+    import nh3
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+    tokens = md.parse(text or "")
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 4)}"
+    html = md.renderer.render(tokens, md.options, {})
+    return nh3.clean(
+        html,
+        tags=set(LETTER_TAGS),
+        attributes={"a": {"href"}},
+        url_schemes={"https", "mailto"},
+        link_rel=None,
+    )
+
+
+@dataclass(frozen=True)
+class AppendixPilot:
+    """A pilot in the package's appendix, with its municipalities and its wishes here."""
+
+    name: str
+    executing_organisation: str | None
+    municipalities: tuple[tuple[str, str], ...]
+    references: tuple[str, ...]
+
+
+def appendix(items: Sequence[WishItem]) -> list[AppendixPilot]:
+    """List every pilot behind the package's wishes, by name."""
+    pilots: dict[str, AppendixPilot] = {}
+    references: dict[str, list[str]] = {}
+    for item in items:
+        for pilot in item.pilots:
+            pilots.setdefault(
+                pilot.name,
+                AppendixPilot(pilot.name, pilot.executing_organisation, pilot.municipalities, ()),
+            )
+            references.setdefault(pilot.name, []).append(item.reference)
+    return [
+        AppendixPilot(p.name, p.executing_organisation, p.municipalities, tuple(references[name]))
+        for name, p in sorted(pilots.items(), key=lambda kv: kv[0].lower())
+    ]
+
+
+def document_context(
+    content: PackageContent,
+    *,
+    number: str,
+    version: int,
+    created: dt.datetime,
+    changes: Changes,
+    previous_version: int | None,
+    office: str,
+    twin_name: str,
+) -> dict[str, Any]:
+    """Shape what templates/pdf/package.html receives: plain data, anchors, chart, appendix."""
+    import base64
+
+    from markupsafe import Markup
+
+    from bundler.charts import bar_chart
+
+    changed = {r for r, _ in changes.changed}
+    new = {r for r, _ in changes.new}
+    statutes: list[dict[str, Any]] = []
+    for s_index, statute in enumerate(content.tree.statutes if content.tree else [], start=1):
+        title = (
+            f"{statute.title} ({statute.bwb_id})" if statute.bwb_id else "Wet nog niet vastgesteld"
+        )
+        articles: list[dict[str, Any]] = []
+        for a_index, article in enumerate(statute.articles, start=1):
+            wishes = [
+                {
+                    "item": item,
+                    "detail": content.details.get(item.id, WishDetail()),
+                    "anchor": f"w{item.id}",
+                    "change": "Nieuw"
+                    if item.reference in new and previous_version is not None
+                    else ("Gewijzigd" if item.reference in changed else ""),
+                }
+                for item in article.wishes
+            ]
+            articles.append(
+                {
+                    "anchor": f"s{s_index}-a{a_index}",
+                    "label": f"Artikel {article.article}" if article.article else "Geen artikel",
+                    "wishes": wishes,
+                }
+            )
+        statutes.append(
+            {
+                "anchor": f"s{s_index}",
+                "title": title,
+                "short": statute.title or "Wet nog niet vastgesteld",
+                "counts": statute.counts,
+                "articles": articles,
+            }
+        )
+    chart = bar_chart(
+        "Knelpunten per wet",
+        [(s["short"], (s["counts"].wishes,)) for s in statutes],
+        ("Knelpunten",),
+        chart_id="pakket-grafiek",
+    )
+    return {
+        "number": number,
+        "version": version,
+        "created": created,
+        "office": office,
+        "ministry": content.ministry,
+        "totals": content.tree.counts if content.tree else count([]),
+        "statutes": statutes,
+        "letter": Markup(letter_html(content.cover_letter)) if content.cover_letter.strip() else "",  # noqa: S704 - sanitised by nh3
+        "changes": changes.as_json(),
+        "has_changes": bool(changes),
+        "previous_version": previous_version,
+        "chart": "data:image/svg+xml;base64," + base64.b64encode(chart.encode()).decode(),
+        "appendix": appendix(content.items),
+        "twin_name": twin_name,
+    }

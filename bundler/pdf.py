@@ -1,0 +1,364 @@
+"""HTML + CSS -> PDF bytes with WeasyPrint, safely.
+
+- Templates in templates/pdf/ are rendered with autoescaping; no user-supplied CSS.
+- The URL fetcher serves only the app's own PDF assets (under ASSET_PREFIX) and `data:` URLs;
+  files, loopback, other hosts and redirects are refused.
+- The output is PDF/A-3a (tagged, with the JSON twin embedded) and carries the PDF/UA-1
+  identification in its XMP metadata.
+- `render_isolated` runs WeasyPrint in a short-lived child process (`python -m bundler.pdf`)
+  with a wall-clock timeout and an address-space cap, so a huge or hostile package cannot
+  take the worker down and memory is returned to the system after each render.
+
+WeasyPrint is imported inside the functions that use it, never at module import.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import json
+import mimetypes
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import SubElement, fromstring, tostring
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bundler import PROJECT_ROOT
+
+ASSET_DIR = PROJECT_ROOT / "templates" / "pdf"
+# A host under the reserved .invalid TLD: it never resolves, and the fetcher never asks the
+# network anyway; it only maps this prefix to files in ASSET_DIR.
+ASSET_PREFIX = "https://assets.bundler.invalid/pdf/"
+_ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(?:css|svg|png)$")
+PDF_VARIANT = "pdf/a-3a"
+OUTPUT_INTENT = "bundler-srgb"
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+PDFA_EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
+PDFA_SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
+PDFA_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
+
+
+class RenderError(Exception):
+    """Rendering failed: timeout, memory cap, or an error inside WeasyPrint."""
+
+
+@dataclass(frozen=True)
+class PdfAttachment:
+    """A file embedded in the PDF (PDF/A-3 associated file)."""
+
+    name: str
+    data: bytes
+    description: str = ""
+    relationship: str = "Alternative"
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    pdf: bytes
+    pages: int
+
+
+def asset_path(url: str) -> Path | None:
+    """Map an asset URL to a file of ours, or None when the URL is not one of ours."""
+    if not url.startswith(ASSET_PREFIX):
+        return None
+    name = url[len(ASSET_PREFIX) :]
+    if not _ASSET_NAME.match(name):
+        return None
+    path = ASSET_DIR / name
+    return path if path.is_file() else None
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    from weasyprint import URLFetcher
+    from weasyprint.urls import URLFetcherResponse
+
+    class SafeURLFetcher(URLFetcher):  # type: ignore[misc]
+        """Serve our own assets and data: URLs; refuse everything else, without a request."""
+
+        def __init__(self) -> None:
+            # The base opener only ever sees data: URLs; no redirects in any case.
+            super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = asset_path(url)
+            if path is None:
+                self.refused.append(url)
+                raise ValueError(f"URL refused by the PDF renderer: {url[:200]}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    return SafeURLFetcher
+
+
+def make_fetcher() -> Any:
+    """Return a new safe URL fetcher (it records the URLs it refused in `.refused`)."""
+    return _fetcher_class()()
+
+
+@functools.cache
+def template_env() -> Environment:
+    """Return the Jinja environment of the PDF templates: autoescaped, strict."""
+    env = Environment(
+        loader=FileSystemLoader(str(ASSET_DIR)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["nl_date"] = nl_date
+    env.globals["ASSET_PREFIX"] = ASSET_PREFIX
+    return env
+
+
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def nl_date(value: dt.date | dt.datetime | None) -> str:
+    """Format a date the Dutch way: 1 juli 2026."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(_amsterdam()).date()
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+@functools.cache
+def _amsterdam() -> dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/Amsterdam")
+
+
+def render_html(template: str, **context: Any) -> str:
+    """Render a template from templates/pdf/ to an HTML string."""
+    return template_env().get_template(template).render(**context)
+
+
+def _ua_metadata_class() -> type:
+    from weasyprint.pdf.metadata import DocumentMetadata
+
+    class UAMetadata(DocumentMetadata):  # type: ignore[misc]
+        """Add the PDF/UA-1 identification, declared as a PDF/A extension schema."""
+
+        def generate_rdf_metadata(self, variant: str, version: int, conformance: str) -> bytes:
+            # Our own WeasyPrint-made XML, not untrusted input.
+            own = super().generate_rdf_metadata(variant, version, conformance)
+            rdf = fromstring(own)  # noqa: S314
+            ua = SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
+            SubElement(ua, f"{{{PDFUAID}}}part").text = "1"
+            # PDF/A allows only known XMP schemas, so describe pdfuaid in an extension schema.
+            ext = SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
+            bag = SubElement(SubElement(ext, f"{{{PDFA_EXTENSION}}}schemas"), f"{{{RDF}}}Bag")
+            schema = SubElement(bag, f"{{{RDF}}}li", {f"{{{RDF}}}parseType": "Resource"})
+            SubElement(schema, f"{{{PDFA_SCHEMA}}}schema").text = "PDF/UA identification schema"
+            SubElement(schema, f"{{{PDFA_SCHEMA}}}namespaceURI").text = PDFUAID
+            SubElement(schema, f"{{{PDFA_SCHEMA}}}prefix").text = "pdfuaid"
+            seq = SubElement(SubElement(schema, f"{{{PDFA_SCHEMA}}}property"), f"{{{RDF}}}Seq")
+            prop = SubElement(seq, f"{{{RDF}}}li", {f"{{{RDF}}}parseType": "Resource"})
+            SubElement(prop, f"{{{PDFA_PROPERTY}}}name").text = "part"
+            SubElement(prop, f"{{{PDFA_PROPERTY}}}valueType").text = "Integer"
+            SubElement(prop, f"{{{PDFA_PROPERTY}}}category").text = "internal"
+            SubElement(prop, f"{{{PDFA_PROPERTY}}}description").text = "PDF/UA version identifier"
+            return bytes(tostring(rdf, encoding="utf-8"))
+
+    return UAMetadata
+
+
+def _srgb_profile() -> Any:
+    from io import BytesIO
+
+    from weasyprint.css import ColorProfile
+
+    icc = (resources.files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+    return ColorProfile(
+        BytesIO(icc), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"])
+    )
+
+
+def _finish(document: Any, pdf: Any) -> None:
+    import pydyf
+
+    # PDF/UA-1 (7.1): viewers show the title, not the file name.
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+
+    # PDF/UA-1 (7.5): WeasyPrint links cells to headers by /Headers; also give each header
+    # cell its /Scope (a header in <thead> heads a column, any other one its row).
+    def parent(element: Any) -> Any:
+        reference = element.get("P") if isinstance(element, dict) else None
+        if not isinstance(reference, str) or not reference.endswith(" 0 R"):
+            return None
+        return pdf.objects[int(reference.split()[0])]
+
+    for element in pdf.objects:
+        if isinstance(element, dict) and element.get("S") == "/TH" and "A" in element:
+            section = parent(parent(element))
+            in_head = isinstance(section, dict) and section.get("S") == "/THead"
+            element["A"]["Scope"] = "/Column" if in_head else "/Row"
+
+
+def write_pdf(
+    html: str,
+    attachments: Sequence[PdfAttachment] = (),
+    *,
+    created: dt.datetime | None = None,
+    pdf_ua: bool = True,
+) -> RenderResult:
+    """Render HTML to a tagged PDF/A-3a in this process; return the bytes and page count."""
+    from weasyprint import HTML, Attachment
+
+    fetcher = make_fetcher()
+    document = HTML(string=html, base_url=ASSET_PREFIX, url_fetcher=fetcher).render(
+        presentational_hints=False
+    )
+    if pdf_ua:
+        metadata = document.metadata
+        document.metadata = _ua_metadata_class()(**vars(metadata))
+    # PDF/A's output intent: the same sRGB profile WeasyPrint would load for "srgb", read
+    # here from bytes because WeasyPrint 70 leaves that file open (a ResourceWarning).
+    document.color_profiles[OUTPUT_INTENT] = _srgb_profile()
+    document.output_intent = OUTPUT_INTENT
+    moment = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
+    files = [
+        Attachment(
+            string=a.data,
+            name=a.name,
+            description=a.description,
+            relationship=a.relationship,
+            created=moment,
+            modified=moment,
+            url_fetcher=fetcher,
+        )
+        for a in attachments
+    ]
+    pdf = document.write_pdf(
+        pdf_variant=PDF_VARIANT,
+        output_intent=OUTPUT_INTENT,
+        attachments=files,
+        finisher=_finish if pdf_ua else None,
+    )
+    return RenderResult(pdf=bytes(pdf), pages=len(document.pages))
+
+
+def render(
+    template: str,
+    context: Mapping[str, Any],
+    attachments: Sequence[PdfAttachment] = (),
+    *,
+    created: dt.datetime | None = None,
+) -> tuple[str, bytes]:
+    """Render a PDF template in this process and return (html, pdf) so tests can see both."""
+    html = render_html(template, **context)
+    return html, write_pdf(html, attachments, created=created).pdf
+
+
+def render_isolated(
+    html: str,
+    attachments: Sequence[PdfAttachment] = (),
+    *,
+    created: dt.datetime | None = None,
+    timeout: float = 300,
+    memory_mb: int = 3072,
+) -> RenderResult:
+    """Render in a short-lived child process with a wall-clock timeout and a memory cap."""
+    job = {
+        "html": html,
+        "created": created.isoformat() if created else None,
+        "attachments": [
+            {
+                "name": a.name,
+                "description": a.description,
+                "relationship": a.relationship,
+                "data": base64.b64encode(a.data).decode(),
+            }
+            for a in attachments
+        ],
+    }
+    with tempfile.TemporaryDirectory(prefix="bundler-pdf-") as folder:
+        job_path = Path(folder) / "job.json"
+        out_path = Path(folder) / "out.pdf"
+        job_path.write_text(json.dumps(job), encoding="utf-8")
+        command = [
+            sys.executable,
+            "-m",
+            "bundler.pdf",
+            str(job_path),
+            str(out_path),
+            str(memory_mb),
+        ]
+        try:
+            done = subprocess.run(  # noqa: S603 - our own interpreter and module
+                command, capture_output=True, timeout=timeout, check=False, env=os.environ.copy()
+            )
+        except subprocess.TimeoutExpired as error:
+            raise RenderError(
+                f"Het maken van de PDF duurde langer dan {timeout:g} seconden en is gestopt."
+            ) from error
+        if done.returncode != 0:
+            message = done.stderr.decode(errors="replace").strip().splitlines()
+            last = message[-1] if message else f"exit code {done.returncode}"
+            if "MemoryError" in last or done.returncode < 0:
+                raise RenderError(
+                    f"Het maken van de PDF had meer dan {memory_mb} MB geheugen nodig "
+                    f"en is gestopt ({last[:200]})."
+                )
+            raise RenderError(f"Het maken van de PDF mislukte: {last[:500]}")
+        pages = int(json.loads(done.stdout.decode() or "{}").get("pages", 0))
+        return RenderResult(pdf=out_path.read_bytes(), pages=pages)
+
+
+def _child_main(argv: Sequence[str]) -> int:
+    """Render one job file to a PDF file under an address-space cap (the child process)."""
+    import resource
+
+    job_path, out_path, memory_mb = argv[0], argv[1], int(argv[2])
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    attachments = [
+        PdfAttachment(
+            name=a["name"],
+            description=a["description"],
+            relationship=a["relationship"],
+            data=base64.b64decode(a["data"]),
+        )
+        for a in job["attachments"]
+    ]
+    created = dt.datetime.fromisoformat(job["created"]) if job["created"] else None
+    result = write_pdf(job["html"], attachments, created=created)
+    Path(out_path).write_bytes(result.pdf)
+    sys.stdout.write(json.dumps({"pages": result.pages}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))
