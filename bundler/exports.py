@@ -103,6 +103,7 @@ def to_xlsx(rows: Iterable[WishRow]) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(_l("Knelpunten")))
+    sheet.freeze_panes = "A2"  # write-only sheets take this only before the first row
     bold = Font(bold=True)
     header_cells = []
     for title in headers():
@@ -110,7 +111,6 @@ def to_xlsx(rows: Iterable[WishRow]) -> bytes:
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
-    sheet.freeze_panes = "A2"
     for row in rows:
         values = row_values(row)
         cells = []

@@ -309,7 +309,10 @@ def _legal_form(db: Session, wish: Wish, formdata: Any = None) -> LegalBasisForm
     chosen = wish.ministries or office_ops.default_ministries(wish.statute)
     form = LegalBasisForm(
         formdata,
-        data={
+        # A posted form carries its own version: never fall back to the current one.
+        data=None
+        if formdata is not None
+        else {
             "version": wish.version,
             "statute": wish.statute.bwb_id if wish.statute else "",
             "article": wish.article,
@@ -330,7 +333,9 @@ def _legal_form(db: Session, wish: Wish, formdata: Any = None) -> LegalBasisForm
 def _text_form(wish: Wish, formdata: Any = None) -> TextForm:
     form = TextForm(
         formdata,
-        data={
+        data=None
+        if formdata is not None
+        else {
             "version": wish.version,
             **{k: getattr(wish, k) for k in office_ops.TEXT_FIELDS if k != "urgency"},
             "urgency": wish.urgency.value,
@@ -341,7 +346,7 @@ def _text_form(wish: Wish, formdata: Any = None) -> TextForm:
 
 
 def _state_form(wish: Wish, formdata: Any = None) -> StateForm:
-    form = StateForm(formdata, data={"version": wish.version})
+    form = StateForm(formdata, data=None if formdata is not None else {"version": wish.version})
     targets = [t for t in workflow.targets(wish.state, Role.OFFICE) if t is not WishState.MERGED]
     form.state.choices = [
         SelectChoice("", _("Kies een status")),
@@ -417,7 +422,9 @@ def _conflict(
 ) -> ResponseReturnValue:
     """Answer 409: show the stored version next to the officer's own, keeping the typed text."""
     db = get_session()
+    # The form now carries the stored version: saving it again is a deliberate overwrite.
     form.version.data = wish.version
+    form.version.raw_data = [str(wish.version)]
     last = db.scalar(
         select(AuditEvent)
         .where(AuditEvent.object_type == "wish", AuditEvent.object_id == str(wish.id))
@@ -703,7 +710,7 @@ def overview() -> ResponseReturnValue:
         has_packages=PACKAGES_ENDPOINT in current_app.view_functions,
         packages_endpoint=PACKAGES_ENDPOINT,
         accepted=WishState.ACCEPTED.value,
-        none=listing.NONE,
+        no_value=listing.NONE,
     )
 
 
