@@ -31,19 +31,23 @@ log = logging.getLogger(__name__)
 EXTENSION = "bundler.jobs"
 
 
+def queue_settings(url: str) -> tuple[type[Huey], dict[str, Any]]:
+    """Return the huey class and its storage options for a queue URL."""
+    if url.startswith("sqlite:///"):
+        return SqliteHuey, {"filename": url[len("sqlite:///") :]}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey, {"url": url}
+    if url.startswith("postgresql"):
+        return PostgresHuey, {"dsn": url.replace("postgresql+psycopg://", "postgresql://", 1)}
+    if url.startswith("memory://"):
+        return MemoryHuey, {}
+    raise ValueError(f"unsupported HUEY_URL: {url.split(':', 1)[0]}")
+
+
 def make_huey(url: str, *, immediate: bool = False) -> Huey:
     """Create the huey instance for a queue URL (sqlite, redis, postgresql or memory)."""
-    options: dict[str, Any] = {"results": False, "immediate": immediate, "utc": True}
-    if url.startswith("sqlite:///"):
-        return SqliteHuey("bundler", filename=url[len("sqlite:///") :], **options)
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey("bundler", url=url, **options)
-    if url.startswith("postgresql"):
-        dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        return PostgresHuey("bundler", dsn=dsn, **options)
-    if url.startswith("memory://"):
-        return MemoryHuey("bundler", **options)
-    raise ValueError(f"unsupported HUEY_URL: {url.split(':', 1)[0]}")
+    kind, options = queue_settings(url)
+    return kind("bundler", results=False, immediate=immediate, utc=True, **options)
 
 
 def get_huey(app: Flask) -> Huey:
