@@ -220,7 +220,7 @@ def edit(pilot_id: int) -> ResponseReturnValue:
             "municipalities": [m.cbs_code for m in pilot.municipalities],
             "members": [str(u.id) for u in pilot.members],
         }
-    form = PilotForm(request.form, data=data)
+    form = PilotForm(request.form if request.method == "POST" else None, data=data)
     if _save(form, pilot) is not None:
         flash(_("Pilot %(name)s bijgewerkt.", name=pilot.name), "success")
         return redirect(url_for("pilots.show", pilot_id=pilot.id))
