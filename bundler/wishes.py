@@ -143,7 +143,9 @@ def _load(wish_id: int) -> Wish:
             .selectinload(Pilot.participations)
             .selectinload(PilotMunicipality.municipality),
             selectinload(Wish.supports).selectinload(WishSupport.pilot),
-            selectinload(Wish.relations).selectinload(WishRelation.related),
+            selectinload(Wish.relations)
+            .selectinload(WishRelation.related)
+            .selectinload(Wish.supports),
             selectinload(Wish.attachments),
             selectinload(Wish.ministries),
         )

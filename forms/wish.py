@@ -154,7 +154,9 @@ class WishForm(BaseForm):
             NumberRange(
                 min=0,
                 max=CASES_MAX,
-                message=_l("Vul een aantal in tussen 0 en %(max)s.", max=f"{CASES_MAX:,}"),
+                message=_l(
+                    "Vul een aantal in tussen 0 en %(max)s.", max=f"{CASES_MAX:,}".replace(",", ".")
+                ),
             ),
         ],
         render_kw={"inputmode": "numeric"},
