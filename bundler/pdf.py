@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import SubElement, fromstring, tostring
+from xml.etree.ElementTree import SubElement, fromstring, register_namespace, tostring
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -48,6 +48,16 @@ PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
 PDFA_EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
 PDFA_SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
 PDFA_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
+
+
+# How running out of the address-space cap shows in the child's last line of output.
+MEMORY_SIGNS = (
+    "MemoryError",
+    "failed to map segment",
+    "Cannot allocate memory",
+    "bad_alloc",
+    "out of memory",
+)
 
 
 class RenderError(Exception):
@@ -166,6 +176,15 @@ def render_html(template: str, **context: Any) -> str:
 
 def _ua_metadata_class() -> type:
     from weasyprint.pdf.metadata import DocumentMetadata
+
+    # PDF/A fixes these prefixes for the extension schema container (ISO 19005-1, 6.7.2.2).
+    for prefix, uri in (
+        ("pdfuaid", PDFUAID),
+        ("pdfaExtension", PDFA_EXTENSION),
+        ("pdfaSchema", PDFA_SCHEMA),
+        ("pdfaProperty", PDFA_PROPERTY),
+    ):
+        register_namespace(prefix, uri)
 
     class UAMetadata(DocumentMetadata):  # type: ignore[misc]
         """Add the PDF/UA-1 identification, declared as a PDF/A extension schema."""
@@ -326,7 +345,7 @@ def render_isolated(
         if done.returncode != 0:
             message = done.stderr.decode(errors="replace").strip().splitlines()
             last = message[-1] if message else f"exit code {done.returncode}"
-            if "MemoryError" in last or done.returncode < 0:
+            if done.returncode < 0 or any(sign in last for sign in MEMORY_SIGNS):
                 raise RenderError(
                     f"Het maken van de PDF had meer dan {memory_mb} MB geheugen nodig "
                     f"en is gestopt ({last[:200]})."
