@@ -525,3 +525,14 @@ def test_number_of_queries_does_not_grow_with_the_wishes(
     many = count_queries(client, path)
     assert many == few, (few, many)
     assert many <= 20
+
+
+def test_office_home_links_into_the_inbox(client, office, make_pilot, make_wish):
+    pilot = make_pilot()
+    make_wish(pilot)
+    make_wish(pilot)
+    html = get(client, "/")
+    assert "Nieuwe knelpunten beoordelen</a> (2)" in html
+    assert (
+        'href="/bureau/knelpunten?status=ingediend&amp;sorteer=ingediend&amp;richting=op"' in html
+    )
