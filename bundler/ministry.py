@@ -130,12 +130,16 @@ def _my_receipts(version_ids: list[int]) -> dict[tuple[int, str], object]:
     return {(v, k): at for v, k, at in rows}
 
 
-@bp.get("/pakketten/<int:package_id>/versies/<int:number>.<any(pdf, json):kind>")
+@bp.get("/versies/<int:package_version_id>.<any(pdf, json):kind>")
 @role_required(Role.MINISTRY)
-def download(package_id: int, number: int, kind: str) -> ResponseReturnValue:
+def download(package_version_id: int, kind: str) -> ResponseReturnValue:
     """Download a version's PDF or its JSON twin; the download is logged as a receipt."""
-    found = _own_package(package_id)
-    version = next((v for v in found.versions if v.number == number), None)
+    version = get_session().scalar(
+        select(PackageVersion)
+        .join(Package, Package.id == PackageVersion.package_id)
+        .where(PackageVersion.id == package_version_id, Package.ministry_id == _ministry().id)
+        .options(selectinload(PackageVersion.package))
+    )
     if version is None:
         abort(404)
     return send_version(version, kind, _user())

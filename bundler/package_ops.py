@@ -10,11 +10,13 @@ stores the files and adds the immutable version, moving included accepted wishes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -53,6 +55,7 @@ from bundler.package_content import (
 )
 from bundler.wish_items import to_item, with_item_loads
 
+DEFAULT_OFFICE = "Programmabureau Ruimte voor Innovatie"
 Renderer = Callable[[str, Sequence[pdf.PdfAttachment], dt.datetime], pdf.RenderResult]
 
 
@@ -147,9 +150,15 @@ def _status(answer: Answer | None) -> str | None:
     return answer.status.value if answer else None
 
 
+def _dutch() -> AbstractContextManager[object]:
+    # Packages are Dutch whatever the user's language; outside an app (demo loading in a bare
+    # session) Flask-Babel returns the Dutch source strings anyway.
+    return force_locale("nl") if has_app_context() else nullcontext()
+
+
 def load_content(session: Session, ministry: Ministry, cover_letter: str = "") -> PackageContent:
     """Collect what the ministry's next package says, grouped as the office overview does."""
-    with force_locale("nl"):
+    with _dutch():
         wishes = included_wishes(session, ministry)
         return build_content(
             [to_item(w) for w in wishes],
@@ -274,7 +283,9 @@ def prepare_build(
     prepared.changes = diff_wishes(
         previous.snapshot.get("wishes", []) if previous else [], content.wish_records()
     )
-    office = str(current_app.config["PROGRAMME_OFFICE_NAME"])
+    office = (
+        str(current_app.config["PROGRAMME_OFFICE_NAME"]) if has_app_context() else DEFAULT_OFFICE
+    )
     prepared.twin_bytes = canonical_json(
         twin(
             content,
@@ -592,3 +603,24 @@ def _aware(value: dt.datetime) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@functools.lru_cache(maxsize=4)
+def _render_demo(
+    html: str, attachment: pdf.PdfAttachment, created: dt.datetime
+) -> pdf.RenderResult:
+    return pdf.write_pdf(html, [attachment], created=created)
+
+
+def build_demo_package(
+    session: Session, ministry: Ministry, *, actor: User | None, at: dt.datetime
+) -> PackageVersion | None:
+    """Publish the demo's package in this process, at a date in the past (render ~1 s).
+
+    Equal demo content renders once per process: test suites load the demo many times.
+    """
+    prepared = prepare_build(session, ministry, at=at)
+    if prepared.unchanged:
+        return None
+    result = _render_demo(prepared.html, prepared.attachments[0], prepared.created)
+    return publish(session, prepared, result, actor=actor)

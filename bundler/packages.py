@@ -353,16 +353,13 @@ def send_version(version: PackageVersion, kind: str, user: User) -> ResponseRetu
     return response
 
 
-@bp.get("/<code>/<number>/versies/<int:version>.<any(pdf, json):kind>")
+@bp.get("/versies/<int:package_version_id>.<any(pdf, json):kind>")
 @role_required(Role.OFFICE)
-def download(code: str, number: str, version: int, kind: str) -> ResponseReturnValue:
+def download(package_version_id: int, kind: str) -> ResponseReturnValue:
     """Download a version's PDF or JSON twin (logged like a ministry download)."""
-    db = get_session()
-    found = db.scalar(
+    found = get_session().scalar(
         select(PackageVersion)
-        .join(Package)
-        .join(Ministry, Ministry.id == Package.ministry_id)
-        .where(Ministry.code == code, Package.number == number, PackageVersion.number == version)
+        .where(PackageVersion.id == package_version_id)
         .options(selectinload(PackageVersion.package))
     )
     if found is None:

@@ -45,8 +45,8 @@ def test_a_ministry_user_sees_only_their_own_packages(client, db, login, make_us
     "path",
     [
         "/ministerie/pakketten/{id}",
-        "/ministerie/pakketten/{id}/versies/1.pdf",
-        "/ministerie/pakketten/{id}/versies/1.json",
+        "/ministerie/versies/{version}.pdf",
+        "/ministerie/versies/{version}.json",
     ],
 )
 def test_another_ministrys_package_is_not_found_and_leaks_nothing(
@@ -55,7 +55,7 @@ def test_another_ministrys_package_is_not_found_and_leaks_nothing(
     login(make_user(Role.MINISTRY, ministry="JenV"))
     bzk = _package(db, "BZK")
     version = db.scalar(select(PackageVersion).where(PackageVersion.package_id == bzk.id))
-    response = client.get(path.format(id=bzk.id))
+    response = client.get(path.format(id=bzk.id, version=version.id))
     assert response.status_code == 404
     body = response.get_data(as_text=True)
     assert "Content-Disposition" not in response.headers
@@ -66,9 +66,10 @@ def test_another_ministrys_package_is_not_found_and_leaks_nothing(
     assert version.sha256 not in body
     assert story.bzk.reference not in body
     # The same answer as for a package that does not exist at all (but for the URL itself).
-    missing = client.get(path.format(id=987654))
+    missing = client.get(path.format(id=987654, version=987654))
     assert missing.status_code == 404
-    assert missing.get_data(as_text=True).replace("987654", str(bzk.id)) == body
+    real = str(version.id) if "versies" in path else str(bzk.id)
+    assert missing.get_data(as_text=True).replace("987654", real) == body
     assert db.scalar(select(DownloadReceipt)) is None
 
 
@@ -78,14 +79,14 @@ def test_downloads_are_attachments_not_cached_and_logged(client, db, login, make
     jenv = _package(db, "JenV")
     version = db.scalar(select(PackageVersion).where(PackageVersion.package_id == jenv.id))
 
-    pdf = client.get(f"/ministerie/pakketten/{jenv.id}/versies/1.pdf")
+    pdf = client.get(f"/ministerie/versies/{version.id}.pdf")
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"
     assert pdf.headers["Content-Disposition"] == f'attachment; filename="{jenv.number}-v1.pdf"'
     assert pdf.headers["Cache-Control"] == "no-store"
     assert pdf.data == storage.get(db, version.storage_key)
 
-    twin = client.get(f"/ministerie/pakketten/{jenv.id}/versies/1.json")
+    twin = client.get(f"/ministerie/versies/{version.id}.json")
     assert twin.mimetype == "application/json"
     assert twin.headers["Cache-Control"] == "no-store"
     assert "attachment" in twin.headers["Content-Disposition"]
@@ -107,7 +108,8 @@ def test_the_office_sees_who_downloaded(client, db, login, make_user, story):
     ministry_user = make_user(Role.MINISTRY, ministry="JenV")
     login(ministry_user)
     jenv = _package(db, "JenV")
-    client.get(f"/ministerie/pakketten/{jenv.id}/versies/1.pdf")
+    version = db.scalar(select(PackageVersion).where(PackageVersion.package_id == jenv.id))
+    assert client.get(f"/ministerie/versies/{version.id}.pdf").status_code == 200
     client.post("/afmelden", data={"csrf_token": csrf_token(client, "/")})
     login(make_user(Role.OFFICE))
     page = client.get("/bureau/pakketten/JenV").get_data(as_text=True)

@@ -273,3 +273,24 @@ def test_follow_up_rows_time_to_answer(app, db, make_pilot, make_wish):
     assert death.latest_status == "ontvangen"
     assert death.days_to_answer() is not None and death.days_to_answer() > 0
     assert not rows[story.birth.reference].answered
+
+
+def test_the_demo_has_a_published_jenv_package_with_the_death_wish(app, db):
+    from bundler import demo
+    from bundler.db import session_scope
+
+    with app.app_context(), session_scope(app) as session:
+        demo.load(session)
+    version = db.scalar(select(PackageVersion))
+    assert version.package.ministry.code == "JenV"
+    assert version.ministry_name == "Justitie en Veiligheid"
+    death = db.scalar(select(Wish).where(Wish.article == "19h"))
+    assert death.state is WishState.OFFERED
+    assert death.id in {e.wish_id for e in version.entries}
+    assert len(death.supports) == 2
+    latest = max(death.answers, key=lambda a: a.answered_at)
+    assert latest.status is AnswerStatus.REALISED
+    assert (latest.effective_date.month, latest.effective_date.day) == (7, 1)
+    assert version.created_at < min(a.answered_at for a in death.answers)
+    pdf = storage.get(db, version.storage_key)
+    assert pdf.startswith(b"%PDF-") and version.page_count > 3
