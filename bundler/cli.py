@@ -103,14 +103,29 @@ def demo_accounts() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Run package builds in this process (an embedded huey consumer thread).",
+)
 @with_appcontext
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, worker: bool) -> None:
     """Serve the app for a single machine (use gunicorn behind a proxy in production)."""
     from werkzeug.serving import run_simple
 
     click.echo(f"bundler draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    consumer = None
+    if worker:
+        from bundler import jobs
+
+        consumer = jobs.start_embedded_consumer(app)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if consumer is not None:
+            consumer.stop()
 
 
 @click.command("create-user")
