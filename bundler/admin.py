@@ -100,19 +100,16 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     user = get_session().get(User, user_id)
     if user is None:
         abort(404)
-    form = UserForm(
-        request.form,
-        data=None
-        if request.method == "POST"
-        else {
-            "email": user.email,
-            "name": user.name,
-            "role": user.role.value,
-            "ministry": user.ministry.code if user.ministry else "",
-            "pilots": [str(p.id) for p in user.pilots],
-            "active": user.active,
-        },
-    )
+    current = {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role.value,
+        "ministry": user.ministry.code if user.ministry else "",
+        "pilots": [str(p.id) for p in user.pilots],
+        "active": user.active,
+    }
+    # An empty form body would count as "nothing selected": only a POST carries form data.
+    form = UserForm(request.form if request.method == "POST" else None, data=current)
     form.email.render_kw = {"readonly": True}
     if request.method == "POST":
         form.email.data = user.email  # the address is the login name: not changed here

@@ -250,3 +250,12 @@ def test_demo_tells_the_story(runner, db):
         db.scalar(select(func.count()).select_from(Wish).where(Wish.state == WishState.CONCEPT))
         >= 1
     )
+
+
+def test_admin_edit_form_shows_the_current_account(client, make_user, make_pilot, login):
+    login(make_user(Role.ADMIN))
+    pilot = make_pilot("Pilot Q")
+    user = make_user(Role.PILOT, pilots=[pilot])
+    html = client.get(f"/beheer/gebruikers/{user.id}").get_data(as_text=True)
+    assert f'<option selected value="{pilot.id}">Pilot Q</option>' in html
+    assert '<option selected value="pilot">' in html
