@@ -70,11 +70,15 @@ class Counts:
 def count(items: Iterable[WishItem]) -> Counts:
     """Count wishes and the distinct pilots, municipalities and organisations behind them."""
     items = list(items)
+    # Many wishes share the same few PilotInfo objects: look at each pilot once.
+    pilots = {id(p): p for i in items for p in i.pilots}.values()
     return Counts(
         wishes=len({i.id for i in items}),
-        pilots=len({p.name for i in items for p in i.pilots}),
-        municipalities=len(frozenset().union(*(i.municipality_codes for i in items))),
-        executing_organisations=len(frozenset().union(*(i.executing_organisations for i in items))),
+        pilots=len({p.name for p in pilots}),
+        municipalities=len({code for p in pilots for code, _ in p.municipalities}),
+        executing_organisations=len(
+            {p.executing_organisation for p in pilots if p.executing_organisation}
+        ),
     )
 
 

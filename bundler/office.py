@@ -63,6 +63,9 @@ bp = Blueprint("office", __name__, url_prefix="/bureau")
 
 # Wishes listed per article in the overview; the rest is one click away in the inbox.
 OVERVIEW_WISHES_PER_ARTICLE = 5
+# Above this many accepted wishes the tree stops at the articles (with counts and a link to
+# their wishes in the inbox), so the page stays small and fast however large the programme.
+OVERVIEW_FULL_TREE_LIMIT = 2_000
 AUDIT_PER_PAGE = 50
 PACKAGES_ENDPOINT = "packages.ministry_packages"
 
@@ -693,7 +696,9 @@ def unmerge(reference: str) -> ResponseReturnValue:
 def overview() -> ResponseReturnValue:
     """Show accepted wishes as the tree ministry → statute → article → wish, with counts."""
     db = get_session()
-    tree = group_wishes(listing.overview_items(db))
+    items = listing.overview_items(db)
+    tree = group_wishes(items)
+    full = len(items) <= OVERVIEW_FULL_TREE_LIMIT
     names = dict(db.execute(select(Ministry.code, Ministry.name)).all())
     without_ministry = db.scalar(
         select(func.count())
@@ -708,7 +713,13 @@ def overview() -> ResponseReturnValue:
         tree=tree,
         names=names,
         without_ministry=without_ministry,
-        per_article=OVERVIEW_WISHES_PER_ARTICLE,
+        per_article=OVERVIEW_WISHES_PER_ARTICLE if full else 0,
+        full_tree_limit=OVERVIEW_FULL_TREE_LIMIT,
+        # References are URL-safe (KN-2026-0042): one url_for instead of one per wish.
+        triage_prefix=url_for("office.triage", reference="KN").removesuffix("KN"),
+        inbox_prefix=url_for(
+            "office.inbox", status=WishState.ACCEPTED.value, sorteer="kenmerk", richting="op"
+        ),
         has_packages=PACKAGES_ENDPOINT in current_app.view_functions,
         packages_endpoint=PACKAGES_ENDPOINT,
         accepted=WishState.ACCEPTED.value,

@@ -536,3 +536,15 @@ def test_office_home_links_into_the_inbox(client, office, make_pilot, make_wish)
     assert (
         'href="/bureau/knelpunten?status=ingediend&amp;sorteer=ingediend&amp;richting=op"' in html
     )
+
+
+def test_big_overview_stops_at_the_articles(client, office, make_pilot, make_wish, monkeypatch):
+    from bundler import office as office_views
+
+    monkeypatch.setattr(office_views, "OVERVIEW_FULL_TREE_LIMIT", 3)
+    pilot = make_pilot()
+    wishes = [make_wish(pilot, state=S.ACCEPTED, article=str(i % 2 + 1)) for i in range(4)]
+    html = get(client, "/bureau/overzicht")
+    assert not any(f">{w.reference}<" in html for w in wishes)
+    assert "Er zijn meer dan 3 geaccepteerde knelpunten" in html
+    assert html.count("knelpunten bij dit artikel in de inbox") == 2
