@@ -221,6 +221,8 @@ PAGES = [
     ("inbox, full text + filter", "/bureau/knelpunten?zoek=papier&status=ingediend&sorteer=titel"),
     ("inbox, page 200 by title", "/bureau/knelpunten?sorteer=titel&richting=op&pagina=200"),
     ("overview (tree)", "/bureau/overzicht"),
+    ("triage page of one wish", "/bureau/knelpunten/{reference}"),
+    ("audit log", "/bureau/logboek"),
 ]  # fmt: skip
 EXPORTS = [
     ("export CSV, accepted BZK", "/bureau/export.csv?status=geaccepteerd&ministerie=BZK"),
@@ -273,6 +275,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             .limit(1)
         )
         total = session.scalar(select(func.count()).select_from(Wish))
+        reference = session.scalar(
+            select(Wish.reference).where(Wish.state == S.SUBMITTED).order_by(Wish.id).limit(1)
+        )
     engine.dispose()
 
     app = create_app(
@@ -305,7 +310,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     print(f"{'page':<34} {'status':>6} {'ms':>8} {'KB':>7} {'SQL':>4}")
     pages = PAGES + (EXPORTS if args.exports else [])
     for name, path in pages:
-        path = path.format(municipality=municipality)
+        path = path.format(municipality=municipality, reference=reference)
         client.get(path)
         times = []
         for _ in range(args.runs):

@@ -243,7 +243,11 @@ def bulk_action() -> ResponseReturnValue:
             field = form.ministerie if error.field == "ministry" else form.reden
             field.errors = [str(error.message)]
         else:
-            db.commit()
+            try:
+                db.commit()
+            except StaleDataError:  # another officer changed one of them at the same moment
+                db.rollback()
+                abort(409)
             if result.done:
                 flash(
                     ngettext(
