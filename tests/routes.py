@@ -9,6 +9,7 @@ gets a dummy variant whose ids exist nowhere, for the 404 path.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,11 +68,23 @@ def _model_for_id(name: str) -> type | None:
     return None
 
 
-def _model_with_column(name: str) -> type | None:
-    for cls in _mapped_classes():
-        if name in inspect(cls).columns.keys():  # noqa: SIM118 - a ColumnCollection
-            return cls
-    return None
+def _models_with_column(name: str) -> list[type]:
+    found = [c for c in _mapped_classes() if name in inspect(c).columns.keys()]  # noqa: SIM118
+    return sorted(found, key=lambda c: c.__name__)
+
+
+def _variables(rule: Rule) -> list[str]:
+    """The rule's variables in the order they appear in its path."""
+    return re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule.rule)
+
+
+def _candidates(rule: Rule, name: str) -> list[tuple[type, str]]:
+    """Models (and the column) a variable may be filled from."""
+    converter = rule._converters[name]
+    model = _model_for_id(name) if isinstance(converter, IntegerConverter) else None
+    if model is not None:
+        return [(model, "id")]
+    return [(m, name) for m in _models_with_column(name)]
 
 
 @dataclass(frozen=True)
@@ -87,35 +100,47 @@ class Target:
         return self.rule.endpoint
 
 
-def _row_values(session: Session, rule: Rule) -> dict[str, Any] | None:
+def _filled(rule: Rule) -> list[str]:
+    return [
+        n
+        for n in _variables(rule)
+        if not isinstance(rule._converters[n], AnyConverter | PathConverter)
+    ]
+
+
+def _row_values(
+    session: Session, rule: Rule, offset: int = 0, pick: int = 0
+) -> dict[str, Any] | None:
     """Fill the rule's variables from one row (the most specific), then from its parents."""
-    names = list(rule.arguments)
     values: dict[str, Any] = {}
     row = None
     # The last variable is the most specific (…/<wish_id>/bijlagen/<attachment_id>).
-    for name in reversed(names):
-        converter = rule._converters[name]
-        if isinstance(converter, AnyConverter | PathConverter):
-            continue
-        if name in values:
-            continue
+    for name in reversed(_filled(rule)):
         if row is not None and hasattr(row, name) and getattr(row, name) is not None:
             values[name] = getattr(row, name)
             continue
-        model = _model_for_id(name) if isinstance(converter, IntegerConverter) else None
-        column = "id" if model is not None else name
-        model = model or _model_with_column(name)
-        if model is None:
+        candidates = _candidates(rule, name)
+        if not candidates:
             return None
-        row = session.scalars(select(model).order_by(getattr(model, column)).limit(1)).first()
+        model, column = candidates[pick % len(candidates)] if row is None else candidates[0]
+        query = select(model).order_by(getattr(model, column)).limit(1)
+        if row is None:  # the most specific row: the n-th sample
+            query = query.offset(offset)
+        row = session.scalars(query).first()
         if row is None:
             return None
         values[name] = getattr(row, column)
     return values
 
 
-def targets(app: Flask, session: Session, rule: Rule) -> Iterator[Target]:
-    """Yield concrete URLs for a rule: with real values where rows exist, and with dummies."""
+def targets(
+    app: Flask, session: Session, rule: Rule, samples: int = 1, spread: int = 3
+) -> Iterator[Target]:
+    """Yield concrete URLs for a rule: with real values where rows exist, and with dummies.
+
+    `samples` > 1 gives more real variants, from rows `spread` apart (e.g. wishes in
+    different states), for sweeps that need one a given user may act on.
+    """
     choices: dict[str, list[Any]] = {}
     for name, converter in rule._converters.items():
         if isinstance(converter, AnyConverter):
@@ -123,9 +148,14 @@ def targets(app: Flask, session: Session, rule: Rule) -> Iterator[Target]:
         elif isinstance(converter, PathConverter):
             choices[name] = [STATIC_FILE if rule.endpoint == "static" else DUMMY_TEXT]
     variants: list[tuple[dict[str, Any], bool]] = []
-    real = _row_values(session, rule)
-    if real is not None:
-        variants.append((real, True))
+    filled = _filled(rule)
+    kinds = len(_candidates(rule, filled[-1])) if filled else 1
+    for pick in range(max(kinds, 1) if samples > 1 else 1):
+        for n in range(samples if filled else 1):
+            values = _row_values(session, rule, offset=n * spread, pick=pick)
+            if values is not None and (values, True) not in variants:
+                variants.append((values, True))
+    real = variants[0][0] if variants else None
     dummy = {
         name: DUMMY_INT if isinstance(c, IntegerConverter) else DUMMY_TEXT
         for name, c in rule._converters.items()
