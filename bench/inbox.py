@@ -106,13 +106,13 @@ WORDS = [
     "artikel",
     "lid",
     "digitaal",
-    "papier",
     "handtekening",
     "aanvraag",
     "besluit",
     "bezwaar",
     "melding",
 ]
+# "papier" is left out on purpose: it is in a sixth of the problems, as a searched word would be.
 ARTICLES = [str(n) for n in range(1, 80)] + ["19h", "19a", "2.1", "1:3", "7.2", "10a", "125"]
 
 

@@ -238,7 +238,10 @@ def paginate(page: int, per_page: int, total: int) -> Pagination:
 def _text_match(query: str) -> ColumnElement[bool]:
     from bundler.search import matching_wish_ids
 
-    words = Wish.id.in_(matching_wish_ids(query))
+    # A materialised CTE makes the database find the matches through the full-text index
+    # first; otherwise PostgreSQL may walk the sort index and compute to_tsvector per row.
+    found = matching_wish_ids(query).cte("fulltext_match").prefix_with("MATERIALIZED")
+    words = Wish.id.in_(select(found.c.id))
     reference = query.strip().upper()
     if parse_wish_reference(reference):
         return or_(Wish.reference == reference, words)
