@@ -180,7 +180,7 @@ def parse_filter(source: Mapping[str, Any]) -> InboxFilter:
         ministry=p.get(names["ministry"])[:16],
         statute=p.get(names["statute"]).upper()[:16] if p.get(names["statute"]) else "",
         article=p.get(names["article"])[:40],
-        pilot=pilot if pilot is not None and pilot > 0 else None,
+        pilot=pilot if pilot is not None and 0 < pilot < 2**31 else None,
         municipality=p.get(names["municipality"]).upper()[:6],
         urgency=Urgency(urgency_raw) if urgency_raw in Urgency._value2member_map_ else None,
         submitted_from=_date(p.get(names["submitted_from"])),

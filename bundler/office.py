@@ -216,7 +216,7 @@ def bulk_action() -> ResponseReturnValue:
     db = get_session()
     f = listing.parse_filter(request.args)
     form = BulkForm(request.form)
-    ids = [int(v) for v in request.form.getlist("knelpunt") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("knelpunt") if v.isdigit() and len(v) <= 12]
     wishes = list(
         db.scalars(
             select(Wish)

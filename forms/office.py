@@ -28,7 +28,19 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class VersionField(IntegerField):
+class BoundedIntegerField(IntegerField):
+    """A whole number of at most 12 digits: longer input is an error, never an overflow."""
+
+    MAX_DIGITS = 12
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > self.MAX_DIGITS:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
+
+
+class VersionField(BoundedIntegerField):
     """The version of the wish the form was loaded from, sent back to detect stale edits."""
 
     widget = HiddenInput()
@@ -134,7 +146,7 @@ class TextForm(BaseForm):
     benefit_who = StringField(
         _l("Wie heeft er baat bij?"), validators=[Optional(), Length(max=500)]
     )
-    benefit_cases_per_year = IntegerField(
+    benefit_cases_per_year = BoundedIntegerField(
         _l("Aantal gevallen per jaar"),
         validators=[
             Optional(),

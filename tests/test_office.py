@@ -548,3 +548,13 @@ def test_big_overview_stops_at_the_articles(client, office, make_pilot, make_wis
     assert not any(f">{w.reference}<" in html for w in wishes)
     assert "Er zijn meer dan 3 geaccepteerde knelpunten" in html
     assert html.count("knelpunten bij dit artikel in de inbox") == 2
+
+
+def test_huge_numbers_are_input_errors_not_crashes(client, office, db, make_pilot, make_wish):
+    wish = make_wish(make_pilot())
+    huge = "9" * 40
+    assert bulk(client, [], actie="accepteren", knelpunt=[huge]).status_code == 400
+    text = {"version": huge, "title": "x", "urgency": "laag", "benefit_cases_per_year": huge}
+    assert triage_post(client, wish, "tekst", text).status_code == 400
+    assert client.get(f"/bureau/knelpunten?pilot={huge}").status_code == 400  # unknown pilot
+    assert client.get(f"/bureau/logboek?pagina={huge}").status_code == 200

@@ -68,6 +68,7 @@ def test_parses_every_parameter():
         ("van", "31-01-2026"),
         ("pilot", "abc"),
         ("pilot", "-4"),
+        ("pilot", "9" * 40),  # would overflow a database integer
         ("sorteer", "password"),
         ("pagina", "0"),
         ("pagina", "x"),
