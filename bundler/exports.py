@@ -48,8 +48,18 @@ def _date(value: dt.datetime | None) -> str:
     return value.date().isoformat() if value is not None else ""
 
 
-def row_values(row: WishRow) -> dict[str, Any]:
+class _Words:
+    """The translated labels an export needs, looked up once per export, not once per cell."""
+
+    def __init__(self) -> None:
+        self.states = {s.value: labels.label(s) for s in WishState}
+        self.urgencies = {u.value: labels.label(u) for u in Urgency}
+        self.yes = str(_l("ja"))
+
+
+def row_values(row: WishRow, words: _Words | None = None) -> dict[str, Any]:
     """Return one wish as the values of the spreadsheet columns (text, dates as YYYY-MM-DD)."""
+    words = words or _Words()
     item = row.item
     raising = [p for p in item.pilots if p.raising]
     supporting = [p for p in item.pilots if not p.raising]
@@ -57,9 +67,9 @@ def row_values(row: WishRow) -> dict[str, Any]:
     return {
         "reference": item.reference,
         "title": item.title,
-        "state": labels.label(WishState(item.state)),
+        "state": words.states[item.state],
         "ministries": SEPARATOR.join(item.ministries),
-        "shared": str(_l("ja")) if item.shared else "",
+        "shared": words.yes if item.shared else "",
         "statute": item.statute_title,
         "bwb_id": item.statute_bwb_id or "",
         "article": item.article,
@@ -68,7 +78,7 @@ def row_values(row: WishRow) -> dict[str, Any]:
         "supporting_pilots": SEPARATOR.join(p.name for p in supporting),
         "municipalities": SEPARATOR.join(municipalities),
         "executing_organisations": SEPARATOR.join(sorted(item.executing_organisations)),
-        "urgency": labels.label(Urgency(row.urgency)),
+        "urgency": words.urgencies[row.urgency],
         "submitted_on": _date(row.submitted_at),
         "updated_on": _date(row.updated_at),
     }
@@ -89,8 +99,9 @@ def to_csv(rows: Iterable[WishRow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(headers())
+    words = _Words()
     for row in rows:
-        values = row_values(row)
+        values = row_values(row, words)
         writer.writerow([neutralise(str(values[key])) for key, _ in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -111,28 +122,34 @@ def to_xlsx(rows: Iterable[WishRow]) -> bytes:
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
+    words = _Words()
     for row in rows:
-        values = row_values(row)
-        cells = []
+        values = row_values(row, words)
+        cells: list[Any] = []
         for key, _ in COLUMNS:
-            cell = WriteOnlyCell(sheet, value=str(values[key]))
-            # openpyxl reads a leading "=" as a formula; this keeps every value plain text.
-            cell.data_type = "s"
-            cells.append(cell)
+            value = str(values[key])
+            if value.startswith("="):
+                # openpyxl reads a leading "=" as a formula; a typed cell keeps it plain text.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value)
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def json_record(row: WishRow) -> dict[str, Any]:
+def json_record(row: WishRow, words: _Words | None = None) -> dict[str, Any]:
     """Return one wish as a JSON object with the same information as the spreadsheet."""
+    words = words or _Words()
     item = row.item
     return {
         "reference": item.reference,
         "title": item.title,
         "state": item.state,
-        "stateLabel": labels.label(WishState(item.state)),
+        "stateLabel": words.states[item.state],
         "ministries": list(item.ministries),
         "shared": item.shared,
         "statute": (
@@ -159,7 +176,8 @@ def json_record(row: WishRow) -> dict[str, Any]:
 
 def to_json(rows: Iterable[WishRow], *, query: dict[str, Any] | None = None) -> bytes:
     """Write the wishes as a JSON document, with the filter that selected them."""
-    records = [json_record(row) for row in rows]
+    words = _Words()
+    records = [json_record(row, words) for row in rows]
     document = {"filter": query or {}, "count": len(records), "wishes": records}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
