@@ -356,7 +356,9 @@ def _text_form(wish: Wish, formdata: Any = None) -> TextForm:
 
 def _state_form(wish: Wish, formdata: Any = None) -> StateForm:
     form = StateForm(formdata, data=None if formdata is not None else {"version": wish.version})
-    targets = [t for t in workflow.targets(wish.state, Role.OFFICE) if t is not WishState.MERGED]
+    # Merging has its own page; "aangeboden" follows from publishing a package, not a click here.
+    manual = set(workflow.targets(wish.state, Role.OFFICE)) - {WishState.MERGED, WishState.OFFERED}
+    targets = [t for t in workflow.targets(wish.state, Role.OFFICE) if t in manual]
     form.state.choices = [
         SelectChoice("", _("Kies een status")),
         *(SelectChoice(t.value, labels.label(t)) for t in targets),

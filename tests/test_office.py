@@ -558,3 +558,12 @@ def test_huge_numbers_are_input_errors_not_crashes(client, office, db, make_pilo
     assert triage_post(client, wish, "tekst", text).status_code == 400
     assert client.get(f"/bureau/knelpunten?pilot={huge}").status_code == 400  # unknown pilot
     assert client.get(f"/bureau/logboek?pagina={huge}").status_code == 200
+
+
+def test_offering_is_left_to_publishing_a_package(client, office, db, make_pilot, make_wish):
+    wish = make_wish(make_pilot(), state=S.ACCEPTED)
+    html = get(client, f"/bureau/knelpunten/{wish.reference}")
+    assert 'value="in_behandeling"' in html and 'value="aangeboden"' not in html
+    response = triage_post(client, wish, "status", {"version": 1, "state": "aangeboden"})
+    assert response.status_code == 400
+    assert fresh(db, wish).state is S.ACCEPTED
