@@ -9,7 +9,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bundler
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-test run test lint typecheck pytest-sqlite pytest-postgres test-browser clean
+.PHONY: install install-test run test lint typecheck pytest-sqlite pytest-postgres test-browser audit-deps test-faults clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +68,17 @@ pytest-postgres: install-test
 	  echo "SKIPPED: the PostgreSQL run of the suite (no server at $(TEST_POSTGRES_URL))"; \
 	fi
 
-test: lint typecheck pytest-sqlite pytest-postgres
+# Known-vulnerable pinned versions (pip-audit); skipped with the reason printed when no
+# vulnerability service answers from this machine.
+audit-deps: install-test
+	$(BIN)/pytest -q -m deps -rs tests/test_dependencies.py
+
+# Bounded, loopback-only fault tests: a gunicorn worker killed mid-burst, a throwaway
+# PostgreSQL cluster restarted under load, storage failing during a package build.
+test-faults: install-test
+	$(BIN)/pytest -q -m faults -rs tests/faults
+
+test: lint typecheck pytest-sqlite pytest-postgres audit-deps
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .mypy_cache .ruff_cache
