@@ -171,3 +171,63 @@ def targets(
                 path = rule.build(full, append_unknown=False)
             assert path is not None
             yield Target(rule, path[1], is_real)
+
+
+# ---- for the route-wide access matrix (issue 6, item 1) ---------------------------------------
+
+# The identities the matrix checks every route for.
+IDENTITIES = (
+    "anonymous",
+    "pilot_p",  # member of pilot P (the objects' owner)
+    "pilot_q",  # member of another pilot Q
+    "office",
+    "ministry_a",  # the ministry the objects belong to
+    "ministry_b",  # another ministry
+    "admin",
+)
+
+
+def make_identities(
+    app: Flask,
+    pilot_p: Any,
+    pilot_q: Any,
+    ministry_a: str = "JenV",
+    ministry_b: str = "BZK",
+    password: str = "correct horse battery staple",
+) -> dict[str, Any]:
+    """Create one account per identity (anonymous: None); all share one password."""
+    from bundler.accounts import create_user
+    from bundler.db import session_scope
+    from bundler.models import Ministry, Pilot
+
+    made: dict[str, Any] = {"anonymous": None}
+    specs = {
+        "pilot_p": (Role.PILOT, None, [pilot_p.id]),
+        "pilot_q": (Role.PILOT, None, [pilot_q.id]),
+        "office": (Role.OFFICE, None, []),
+        "ministry_a": (Role.MINISTRY, ministry_a, []),
+        "ministry_b": (Role.MINISTRY, ministry_b, []),
+        "admin": (Role.ADMIN, None, []),
+    }
+    with session_scope(app) as session:
+        for name, (role, code, pilot_ids) in specs.items():
+            user = create_user(
+                session,
+                email=f"matrix-{name.replace('_', '-')}@example.org",
+                name=f"Matrix {name}",
+                role=role,
+                password=password,
+                ministry=session.scalar(select(Ministry).where(Ministry.code == code))
+                if code
+                else None,
+                pilots=[p for p in (session.get(Pilot, i) for i in pilot_ids) if p is not None],
+            )
+            session.flush()
+            session.expunge(user)
+            made[name] = user
+    return made
+
+
+def undeclared(app: Flask, declared: Any) -> list[str]:
+    """Return the endpoints of the app that a declared table (keyed by endpoint) lacks."""
+    return sorted({r.endpoint for r in app.url_map.iter_rules()} - set(declared))
