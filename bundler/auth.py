@@ -121,7 +121,8 @@ def login() -> Response | str:
     error = None
     if request.method == "POST" and form.validate():
         db = get_session()
-        email = form.email.data.strip().lower()
+        # NUL cannot be stored or queried in PostgreSQL text; no address contains it anyway.
+        email = form.email.data.replace("\x00", "").strip().lower()
         user = db.scalar(select(User).where(func.lower(User.email) == email))
         valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and valid and user.active:
