@@ -70,7 +70,7 @@ def test_building_one_ministry_shows_progress_until_published(
     assert jobs.run_pending(app) == 1
 
     status = client.get(progress + "/status").get_json()
-    assert status["finished"] is True
+    assert status["finished"] is True, status
     assert status["done"] == status["total"] == 1
     assert status["steps"][0]["status"] == "published"
     page = client.get(progress).get_data(as_text=True)
