@@ -64,7 +64,7 @@ def _save(form: UserForm, user: User | None) -> User | None:
         "name": form.name.data,
         "role": Role(form.role.data),
         "ministry": ministries.get(form.ministry.data or ""),
-        "pilots": [pilots[pk] for pk in form.pilots.data or [] if pk in pilots],
+        "pilots": [pilots[pk] for pk in dict.fromkeys(form.pilots.data or []) if pk in pilots],
         "actor": current_user._get_current_object(),
     }
     try:

@@ -122,7 +122,7 @@ def login() -> Response | str:
     if request.method == "POST" and form.validate():
         db = get_session()
         # NUL cannot be stored or queried in PostgreSQL text; no address contains it anyway.
-        email = form.email.data.replace("\x00", "").strip().lower()
+        email = form.email.data.strip().lower()
         user = db.scalar(select(User).where(func.lower(User.email) == email))
         valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and valid and user.active:

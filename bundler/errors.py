@@ -76,6 +76,12 @@ def handle_unexpected(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     log.exception("unhandled error on %s %s", request.method, request.path)
+    # A failed statement leaves the request's session unusable; the error page may need it.
+    from flask import g
+
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
     return handle_http_error(InternalServerError())
 
 

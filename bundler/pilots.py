@@ -164,8 +164,11 @@ def _save(form: PilotForm, pilot: Pilot | None) -> Pilot | None:
         "name": form.name.data or "",
         "description": form.description.data or "",
         "executing_organisation": organisations.get(form.executing_organisation.data or ""),
-        "municipalities": [municipalities[c] for c in form.municipalities.data or []],
-        "members": [members[pk] for pk in form.members.data or []],
+        # dict.fromkeys: a tampered form may repeat an id; each counts once.
+        "municipalities": [
+            municipalities[c] for c in dict.fromkeys(form.municipalities.data or [])
+        ],
+        "members": [members[pk] for pk in dict.fromkeys(form.members.data or [])],
         "actor": current_user._get_current_object(),
     }
     try:

@@ -24,9 +24,19 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def init_app(app: Flask) -> None:
     """Register the request hooks and the rate limiter."""
     limiter.init_app(app)
+    app.before_request(refuse_nul_bytes)
     app.before_request(check_csrf)
     app.before_request(enforce_session_lifetime)
     app.after_request(set_security_headers)
+
+
+def refuse_nul_bytes() -> None:
+    """Refuse NUL characters in any form or query value (400): no person types them, and
+    PostgreSQL cannot store them in text."""
+    for values in (request.args, request.form):
+        for _name, items in values.lists():
+            if any("\x00" in value for value in items):
+                abort(400)
 
 
 def check_csrf() -> None:

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from bundler import attachments, juriconnect, labels, search, wish_ops
@@ -349,7 +349,12 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
     """Show the wish form, or save it: concept, check for similar wishes, or submit."""
     user, db = _user(), get_session()
     if request.method == "POST":
-        form = WishForm(CombinedMultiDict((request.files, request.form)))
+        # Only the attachments field takes files: a file posted under a text field's name
+        # must not reach a text field.
+        files = MultiDict(
+            [(k, f) for k, f in request.files.items(multi=True) if k == WishForm.attachments.name]
+        )
+        form = WishForm(CombinedMultiDict((files, request.form)))
     else:
         form = WishForm(data=_form_data(wish) if wish else None)
     statutes = _fill_choices(form, wish)

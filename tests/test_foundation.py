@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from bundler import demo
 from bundler.enums import AnswerStatus, Role, WishState
@@ -15,11 +16,15 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "main.set_language", "main.accessibi
 
 
 def _concrete(rule) -> str:
-    """Build a URL for a rule, with 1 for integer parts and a ministry code for the rest."""
-    values = {
-        name: 1 if converter.__class__.__name__ == "IntegerConverter" else "BZK"
-        for name, converter in rule._converters.items()
-    }
+    """Build a URL for a rule: 1 for integers, the first choice of any(), a code otherwise."""
+    values = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        elif isinstance(converter, IntegerConverter):
+            values[name] = 1
+        else:
+            values[name] = "BZK"
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -259,3 +264,29 @@ def test_admin_edit_form_shows_the_current_account(client, make_user, make_pilot
     html = client.get(f"/beheer/gebruikers/{user.id}").get_data(as_text=True)
     assert f'<option selected value="{pilot.id}">Pilot Q</option>' in html
     assert '<option selected value="pilot">' in html
+
+
+def test_nul_bytes_are_refused_everywhere(client):
+    token = csrf_token(client)
+    response = client.post(
+        "/aanmelden", data={"email": "a\x00@b.nl", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert client.get("/aanmelden?q=%00").status_code == 400
+
+
+def test_database_error_still_gets_the_dutch_error_page(app, client, make_user, login):
+    from sqlalchemy import text
+
+    from bundler.db import get_session
+
+    @app.get("/kapotte-query")
+    def broken_query():
+        get_session().execute(text("SELECT * FROM tabel_die_niet_bestaat"))
+        return "niet bereikt"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    login(make_user(Role.OFFICE))
+    response = client.get("/kapotte-query")
+    assert response.status_code == 500
+    assert "Er ging iets mis" in response.get_data(as_text=True)
