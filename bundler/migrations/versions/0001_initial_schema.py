@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 13:25:59.285703
+Create Date: 2026-11-29 14:31:58.331029
 """
 
 from __future__ import annotations
@@ -66,6 +66,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_statute')),
     sa.UniqueConstraint('bwb_id', name=op.f('uq_statute_bwb_id'))
     )
+    op.create_table('stored_file',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=True),
+    sa.Column('created_at', bundler.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_stored_file'))
+    )
     op.create_table('pilot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -93,7 +101,8 @@ def upgrade() -> None:
     sa.Column('ministry_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_secret', sa.String(length=255), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', bundler.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', bundler.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['ministry_id'], ['ministry.id'], name=op.f('fk_user_account_ministry_id_ministry')),
@@ -121,6 +130,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_object_id'), ['object_id'], unique=False)
+
+    op.create_table('build_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('ministry_codes', sa.JSON(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bundler.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', bundler.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_build_job_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_build_job'))
+    )
+    op.create_table('package',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ministry_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('cover_letter', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bundler.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', bundler.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_package_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['ministry_id'], ['ministry.id'], name=op.f('fk_package_ministry_id_ministry')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_package')),
+    sa.UniqueConstraint('number', name=op.f('uq_package_number'))
+    )
+    with op.batch_alter_table('package', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_package_ministry_id'), ['ministry_id'], unique=False)
 
     op.create_table('phase_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -153,6 +195,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_pilot_municipality_pilot_id_pilot'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('pilot_id', 'municipality_id', name=op.f('pk_pilot_municipality'))
     )
+    op.create_table('recovery_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', bundler.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', bundler.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_recovery_code_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code'))
+    )
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
+
     op.create_table('wish',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=20), nullable=False),
@@ -229,6 +283,36 @@ def upgrade() -> None:
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachment_wish_id'), ['wish_id'], unique=False)
 
+    op.create_table('package_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('package_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('storage_key', sa.String(length=80), nullable=False),
+    sa.Column('json_sha256', sa.String(length=64), nullable=False),
+    sa.Column('json_storage_key', sa.String(length=80), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('page_count', sa.Integer(), nullable=False),
+    sa.Column('wish_count', sa.Integer(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('snapshot', sa.JSON(), nullable=True),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('ministry_code', sa.String(length=16), nullable=False),
+    sa.Column('ministry_name', sa.String(length=250), nullable=False),
+    sa.Column('ministry_tooi', sa.String(length=120), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bundler.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_package_version_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['json_storage_key'], ['stored_file.key'], name=op.f('fk_package_version_json_storage_key_stored_file')),
+    sa.ForeignKeyConstraint(['package_id'], ['package.id'], name=op.f('fk_package_version_package_id_package')),
+    sa.ForeignKeyConstraint(['storage_key'], ['stored_file.key'], name=op.f('fk_package_version_storage_key_stored_file')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_package_version')),
+    sa.UniqueConstraint('package_id', 'number', name=op.f('uq_package_version_package_id'))
+    )
+    with op.batch_alter_table('package_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_package_version_content_hash'), ['content_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_package_version_package_id'), ['package_id'], unique=False)
+
     op.create_table('wish_ministry',
     sa.Column('wish_id', sa.Integer(), nullable=False),
     sa.Column('ministry_id', sa.Integer(), nullable=False),
@@ -263,11 +347,96 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_wish_support_pilot_id'), ['pilot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_wish_support_wish_id'), ['wish_id'], unique=False)
 
+    op.create_table('build_step',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.Integer(), nullable=False),
+    sa.Column('ministry_code', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=True),
+    sa.Column('started_at', bundler.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', bundler.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['job_id'], ['build_job.id'], name=op.f('fk_build_step_job_id_build_job'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['package_version.id'], name=op.f('fk_build_step_version_id_package_version')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_build_step'))
+    )
+    with op.batch_alter_table('build_step', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_build_step_job_id'), ['job_id'], unique=False)
+
+    op.create_table('download_receipt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('user_label', sa.String(length=254), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('at', bundler.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_download_receipt_user_id_user_account')),
+    sa.ForeignKeyConstraint(['version_id'], ['package_version.id'], name=op.f('fk_download_receipt_version_id_package_version')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_download_receipt'))
+    )
+    with op.batch_alter_table('download_receipt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_download_receipt_user_id'), ['user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_download_receipt_version_id'), ['version_id'], unique=False)
+
+    op.create_table('package_entry',
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('wish_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('change', sa.String(length=12), nullable=False),
+    sa.ForeignKeyConstraint(['version_id'], ['package_version.id'], name=op.f('fk_package_entry_version_id_package_version'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['wish_id'], ['wish.id'], name=op.f('fk_package_entry_wish_id_wish')),
+    sa.PrimaryKeyConstraint('version_id', 'wish_id', name=op.f('pk_package_entry'))
+    )
+    with op.batch_alter_table('package_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_package_entry_wish_id'), ['wish_id'], unique=False)
+
+    op.create_table('wish_merge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('previous_state', sa.Enum('concept', 'ingediend', 'aanvulling_nodig', 'in_behandeling', 'geaccepteerd', 'afgewezen', 'samengevoegd', 'ingetrokken', 'aangeboden', name='merge_prev_state', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('previous_state_reason', sa.Text(), nullable=False),
+    sa.Column('support_id', sa.Integer(), nullable=True),
+    sa.Column('previous_note', sa.Text(), nullable=True),
+    sa.Column('moved_support_ids', sa.JSON(), nullable=False),
+    sa.Column('merged_by_id', sa.Integer(), nullable=True),
+    sa.Column('merged_at', bundler.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('undone_by_id', sa.Integer(), nullable=True),
+    sa.Column('undone_at', bundler.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['merged_by_id'], ['user_account.id'], name=op.f('fk_wish_merge_merged_by_id_user_account')),
+    sa.ForeignKeyConstraint(['source_id'], ['wish.id'], name=op.f('fk_wish_merge_source_id_wish'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['support_id'], ['wish_support.id'], name=op.f('fk_wish_merge_support_id_wish_support'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['target_id'], ['wish.id'], name=op.f('fk_wish_merge_target_id_wish'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['undone_by_id'], ['user_account.id'], name=op.f('fk_wish_merge_undone_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wish_merge'))
+    )
+    with op.batch_alter_table('wish_merge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wish_merge_source_id'), ['source_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wish_merge_target_id'), ['target_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('wish_merge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wish_merge_target_id'))
+        batch_op.drop_index(batch_op.f('ix_wish_merge_source_id'))
+
+    op.drop_table('wish_merge')
+    with op.batch_alter_table('package_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_package_entry_wish_id'))
+
+    op.drop_table('package_entry')
+    with op.batch_alter_table('download_receipt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_download_receipt_version_id'))
+        batch_op.drop_index(batch_op.f('ix_download_receipt_user_id'))
+
+    op.drop_table('download_receipt')
+    with op.batch_alter_table('build_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_build_step_job_id'))
+
+    op.drop_table('build_step')
     with op.batch_alter_table('wish_support', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_wish_support_wish_id'))
         batch_op.drop_index(batch_op.f('ix_wish_support_pilot_id'))
@@ -275,6 +444,11 @@ def downgrade() -> None:
     op.drop_table('wish_support')
     op.drop_table('wish_relation')
     op.drop_table('wish_ministry')
+    with op.batch_alter_table('package_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_package_version_package_id'))
+        batch_op.drop_index(batch_op.f('ix_package_version_content_hash'))
+
+    op.drop_table('package_version')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachment_wish_id'))
 
@@ -293,12 +467,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_wish_merged_into_id'))
 
     op.drop_table('wish')
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
+
+    op.drop_table('recovery_code')
     op.drop_table('pilot_municipality')
     op.drop_table('pilot_member')
     with op.batch_alter_table('phase_change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phase_change_pilot_id'))
 
     op.drop_table('phase_change')
+    with op.batch_alter_table('package', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_package_ministry_id'))
+
+    op.drop_table('package')
+    op.drop_table('build_job')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_object_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
@@ -309,6 +492,7 @@ def downgrade() -> None:
     op.drop_table('user_account')
     op.drop_table('statute_ministry')
     op.drop_table('pilot')
+    op.drop_table('stored_file')
     op.drop_table('statute')
     with op.batch_alter_table('municipality', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_municipality_name'))
