@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
 from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bundler import package_ops
@@ -113,6 +115,8 @@ def run_step(app: Flask, step_id: int) -> None:
         try:
             version_id = build_one(app, code, actor_id)
             status = "published" if version_id else "unchanged"
+        except package_ops.AlreadyPublished:
+            status = "unchanged"
         except (RenderError, package_ops.BuildConflict) as exc:
             error = str(exc)
         except Exception as exc:  # any failure must reach the office, not vanish in a log
@@ -141,6 +145,21 @@ def finish_step(
     app: Flask, step_id: int, *, status: str, error: str = "", version_id: int | None = None
 ) -> None:
     """Record a step's outcome and count it towards its job; close the job when all are done."""
+    # A shared database may refuse a write for a moment; the outcome must not be lost.
+    for attempt in range(3):
+        try:
+            _record_outcome(app, step_id, status, error, version_id)
+            return
+        except OperationalError:
+            if attempt == 2:
+                raise
+            log.warning("recording build step %s failed; trying again", step_id)
+            time.sleep(1 + attempt)
+
+
+def _record_outcome(
+    app: Flask, step_id: int, status: str, error: str, version_id: int | None
+) -> None:
     with session_scope(app) as session:
         step = session.get(BuildStep, step_id)
         assert step is not None

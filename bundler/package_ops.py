@@ -63,6 +63,10 @@ class BuildConflict(Exception):
     """The ministry's wishes or packages changed while the package was being rendered."""
 
 
+class AlreadyPublished(BuildConflict):
+    """Another build published exactly this content meanwhile (e.g. a double click)."""
+
+
 def ministry_info(ministry: Ministry) -> MinistryInfo:
     """Describe a ministry as it is now, for the package to keep."""
     return MinistryInfo(code=ministry.code, name=ministry.name, tooi=ministry.tooi_uri)
@@ -323,6 +327,9 @@ def publish(
     ministry = session.get(Ministry, prepared.ministry_id)
     assert ministry is not None
     package = open_package(session, ministry)
+    latest = package.latest if package else None
+    if package is not None and latest is not None and latest.content_hash == prepared.content_hash:
+        raise AlreadyPublished(f"{package.number} versie {latest.number} bevat dit al.")
     if (package.id if package else None) != prepared.package_id:
         raise BuildConflict("Er is intussen een ander pakket geopend of gesloten.")
     current = load_content(session, ministry, package.cover_letter if package else "")

@@ -179,9 +179,11 @@ def build_all() -> ResponseReturnValue:
 
 
 def _job(job_id: int) -> BuildJob:
+    # Workers change jobs from other sessions; never trust a copy already in this session.
     job = get_session().scalar(
         select(BuildJob)
         .where(BuildJob.id == job_id)
+        .execution_options(populate_existing=True)
         .options(
             selectinload(BuildJob.steps)
             .selectinload(BuildStep.version)

@@ -236,3 +236,16 @@ def test_cli_refuses_an_unknown_ministry(runner):
     result = runner.invoke(args=["build-packages", "--ministry", "XYZ"])
     assert result.exit_code != 0
     assert "Onbekend ministerie" in result.output
+
+
+def test_two_builds_of_the_same_content_publish_one_version(
+    app, client, db, office, make_pilot, make_wish
+):
+    make_story(make_pilot, make_wish, app)
+    page = "/bureau/pakketten"
+    post_form(client, "/bureau/pakketten/JenV/bouwen", {}, page=page)
+    post_form(client, "/bureau/pakketten/JenV/bouwen", {}, page=page)  # a double click
+    assert jobs.run_pending(app) == 2
+    db.expire_all()
+    assert _count(db, PackageVersion) == 1
+    assert sorted(s.status for s in db.scalars(select(BuildStep))) == ["published", "unchanged"]
