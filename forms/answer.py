@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, RadioField, TextAreaField, URLField
+from wtforms import DateField, RadioField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from bundler.answer_rules import answer_problems
 from bundler.enums import AnswerStatus
-from forms.base import BaseForm
+from forms.base import BaseForm, BoundedIntegerField
 
 MESSAGES = {
     "link_required": _l("Vul de link naar het wetsvoorstel of Kamerstuk in."),
@@ -46,7 +46,7 @@ class AnswerForm(BaseForm):
         render_kw={"rows": 6},
     )
     # Id of the newest answer the user saw; another answer meanwhile makes this stale (409).
-    seen_answer = IntegerField(widget=HiddenInput(), default=0)
+    seen_answer = BoundedIntegerField(widget=HiddenInput(), default=0)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Check the fields, then what the chosen status requires."""

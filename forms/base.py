@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, session
-from wtforms import Form
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, IntegerField
 from wtforms.csrf.session import SessionCSRF
 from wtforms.meta import DefaultMeta
 
@@ -17,7 +19,12 @@ class BaseForm(Form):
         csrf = True
         csrf_class = SessionCSRF
         csrf_field_name = "csrf_token"
-        locales = ("nl_NL", "nl")
+
+        @property
+        def locales(self) -> tuple[str, ...]:
+            # WTForms' own messages ("Not a valid date value") follow the interface language.
+            locale = get_locale()
+            return (str(locale.language),) if locale is not None else ("nl",)
 
         @property
         def csrf_secret(self) -> bytes:
@@ -34,3 +41,16 @@ class BaseForm(Form):
 
 class CsrfForm(BaseForm):
     """A form with nothing but the token: for buttons such as 'afmelden'."""
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number of at most 12 digits: longer input is an error, never an overflow."""
+
+    MAX_DIGITS = 12
+    data: int | None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > self.MAX_DIGITS:
+            self.data = None
+            raise ValueError(_l("Vul een kleiner getal in."))
+        super().process_formdata(valuelist)

@@ -7,7 +7,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    IntegerField,
     SearchField,
     SelectField,
     SelectMultipleField,
@@ -18,7 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from bundler.juriconnect import is_article, is_paragraph
-from forms.base import BaseForm
+from forms.base import BaseForm, BoundedIntegerField
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -26,18 +25,6 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-class BoundedIntegerField(IntegerField):
-    """A whole number of at most 12 digits: longer input is an error, never an overflow."""
-
-    MAX_DIGITS = 12
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > self.MAX_DIGITS:
-            self.data = None
-            raise ValueError(self.gettext("Not a valid integer value."))
-        super().process_formdata(valuelist)
 
 
 class VersionField(BoundedIntegerField):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import Length
 from wtforms.widgets import HiddenInput
 
-from forms.base import BaseForm
+from forms.base import BaseForm, BoundedIntegerField
 
 LETTER_MAX = 20_000
 
@@ -26,4 +26,4 @@ class CoverLetterForm(BaseForm):
         render_kw={"rows": 16},
     )
     # The package's lock version when the form was loaded, to detect a stale edit (409).
-    lock_version = IntegerField(widget=HiddenInput(), default=0)
+    lock_version = BoundedIntegerField(widget=HiddenInput(), default=0)

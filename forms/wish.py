@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -22,7 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from bundler import juriconnect, numbering
 from bundler.enums import Urgency
 from bundler.labels import URGENCY_LABELS
-from forms.base import BaseForm
+from forms.base import BaseForm, BoundedIntegerField
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -146,7 +145,7 @@ class WishForm(BaseForm):
         validators=[NeededToSubmit(), _max(WHO_MAX)],
         render_kw={"maxlength": WHO_MAX},
     )
-    benefit_cases_per_year = IntegerField(
+    benefit_cases_per_year = BoundedIntegerField(
         _l("Geschat aantal gevallen per jaar"),
         description=_l("Een schatting is genoeg; alleen cijfers."),
         validators=[
