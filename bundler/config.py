@@ -30,6 +30,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ["nl", "en"],
         "RATELIMIT_STORAGE_URI": "memory://",
+        # A moving window: a fixed one would reset at each minute boundary mid-attack.
+        "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",
         "MFA_REQUIRED": True,
@@ -38,6 +40,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "HUEY_URL": os.environ.get("HUEY_URL", f"sqlite:///{instance / 'jobs.sqlite'}"),
         "PROGRAMME_OFFICE_NAME": "Programmabureau Ruimte voor Innovatie",
         "HSTS_SECONDS": 31536000,
+        # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust
+        # (0: none). Behind one TLS proxy set 1, or every client shares the proxy's address.
+        "TRUSTED_PROXIES": 0,
     }
 
 

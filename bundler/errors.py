@@ -53,8 +53,8 @@ def init_app(app: Flask) -> None:
 def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     """Render an HTTP error as a Dutch page or as problem+json for the API."""
     code = error.code or 500
-    if code == 403:
-        _log_denial()
+    if code == 403 or (code == 404 and _probing()):
+        _log_denial(code)
     title = str(TITLES.get(code, error.name))
     detail = str(EXPLANATIONS.get(code, ""))
     if request.path.startswith("/api/"):
@@ -85,7 +85,15 @@ def handle_unexpected(error: Exception) -> ResponseReturnValue:
     return handle_http_error(InternalServerError())
 
 
-def _log_denial() -> None:
+def _probing() -> bool:
+    # A signed-in user asking an existing route for an object that is hidden from them (or
+    # does not exist) gets 404 like anyone else, but it is logged: it may be probing.
+    from flask_login import current_user
+
+    return request.url_rule is not None and current_user.is_authenticated
+
+
+def _log_denial(code: int) -> None:
     # Denied access is a security event: keep it in the audit log, in its own transaction.
     from flask import current_app
     from flask_login import current_user
@@ -100,7 +108,7 @@ def _log_denial() -> None:
                 db,
                 "access.denied",
                 actor=db.merge(actor) if actor else None,
-                result="denied",
+                result="denied" if code == 403 else "not_found",
                 summary=f"{request.method} {request.path}"[:500],
             )
     except Exception:  # the denial itself must still be answered

@@ -24,7 +24,7 @@ from flask import (
 from flask.cli import with_appcontext
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import StringField
@@ -170,6 +170,7 @@ def setup() -> ResponseReturnValue:
         codes = mfa_ops.enrol(db, user, secret, form.code.data, secret_key=_secret_key())
         db.commit()
         if codes is not None:
+            login_user(user)  # this session carries the new session version
             session.pop(ENROL_SECRET_KEY, None)
             flash(_("Tweestapsverificatie is ingesteld."), "success")
             return _show_codes_once(codes)
@@ -244,6 +245,7 @@ def renew_codes() -> ResponseReturnValue:
         db = get_session()
         codes = mfa_ops.renew_recovery_codes(db, user)
         db.commit()
+        login_user(user)
         flash(_("Nieuwe herstelcodes gemaakt; de oude werken niet meer."), "success")
         return _show_codes_once(codes)
     return _render_manage(user, form, DisableForm(), 400)
@@ -262,6 +264,7 @@ def disable() -> ResponseReturnValue:
         db = get_session()
         mfa_ops.disable(db, user)
         db.commit()
+        login_user(user)
         if is_required(user):
             flash(_("Stel tweestapsverificatie opnieuw in met uw nieuwe telefoon."), "info")
             return redirect(url_for("mfa.setup"))
@@ -280,7 +283,6 @@ def reset_mfa_command(email: str) -> None:
         if user is None:
             raise click.ClickException(f"Onbekend account: {email}")
         mfa_ops.disable(db, user, action="mfa.reset", actor_label="cli")
-        user.session_version += 1
     click.echo(
         f"Tweestapsverificatie van {user.email} is verwijderd; het account stelt die opnieuw in."
     )

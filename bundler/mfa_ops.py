@@ -144,6 +144,7 @@ def enrol(
         return None
     user.totp_secret = otp.encrypt(secret_key, secret)
     user.totp_last_step = step
+    user.session_version += 1  # a changed second factor ends the account's other sessions
     codes = replace_recovery_codes(session, user)
     audit.record(session, "mfa.enrolled", actor=user, obj=user, after={"mfa": True})
     return codes
@@ -152,6 +153,7 @@ def enrol(
 def renew_recovery_codes(session: Session, user: User) -> list[str]:
     """Replace the recovery codes of an enrolled account and record it."""
     codes = replace_recovery_codes(session, user)
+    user.session_version += 1
     audit.record(session, "mfa.recovery_codes_renewed", actor=user, obj=user)
     return codes
 
@@ -167,6 +169,7 @@ def disable(
     """Remove the second factor and all recovery codes of an account."""
     user.totp_secret = None
     user.totp_last_step = None
+    user.session_version += 1
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record(
         session,

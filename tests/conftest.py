@@ -119,6 +119,10 @@ def app_config(tmp_path: Path, _schema: str) -> dict[str, Any]:
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     """Create an app on the test database; empty its tables afterwards."""
     app = create_app(app_config)
+    from bundler.security import limiter
+
+    with app.app_context():
+        limiter.reset()  # the limiter is module-level: no counts carry over between tests
     yield app
     _empty_tables(app)
     app.extensions["bundler.engine"].dispose()
@@ -137,7 +141,9 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def db(app: Flask) -> Iterator[Any]:
     """A session for arranging and checking data; commit what the app should see."""
-    with app.app_context(), session_scope(app) as session:
+    # No app context here: each client request then gets its own context and session, as in
+    # production, instead of sharing this one.
+    with session_scope(app) as session:
         yield session
 
 

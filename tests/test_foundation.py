@@ -290,3 +290,29 @@ def test_database_error_still_gets_the_dutch_error_page(app, client, make_user, 
     response = client.get("/kapotte-query")
     assert response.status_code == 500
     assert "Er ging iets mis" in response.get_data(as_text=True)
+
+
+def test_trusted_proxy_gives_the_client_address(app_config, make_user):
+    from bundler import create_app
+
+    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1})
+    client = proxied.test_client()
+    token = csrf_token(client)
+    for n in range(6):
+        response = client.post(
+            "/aanmelden",
+            data={"email": f"x{n}@example.org", "password": "verkeerd", "csrf_token": token},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+        assert response.status_code == 400  # six addresses: nobody is throttled for the others
+    proxied.extensions["bundler.engine"].dispose()
+
+
+def test_probing_for_hidden_objects_is_logged(client, make_user, login, db):
+    from bundler.models import AuditEvent
+
+    user = make_user(Role.PILOT)
+    login(user)
+    assert client.get("/knelpunten/987654").status_code == 404
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
+    assert [(e.actor_id, e.result) for e in events] == [(user.id, "not_found")]

@@ -401,3 +401,22 @@ def test_reset_mfa_command(app, runner, make_user, db):
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "mfa.reset")).one()
     assert event.actor_label == "cli"
     assert runner.invoke(args=["reset-mfa", "niemand@example.org"]).exit_code != 0
+
+
+def test_changing_the_second_factor_ends_other_sessions(app, client, make_user, login):
+    user = make_user(Role.PILOT)
+    other = app.test_client()
+    login(user)
+    token = csrf_token(other)
+    other.post("/aanmelden", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert other.get("/").status_code == 200
+    secret = enrol_directly(app, user)
+    response = post_form(
+        client,
+        "/account/tweestapsverificatie/herstelcodes",
+        {"renew_code": pyotp.TOTP(secret).now()},
+        page="/account/tweestapsverificatie",
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this session goes on
+    assert other.get("/").status_code == 302  # the other one is signed out
