@@ -29,6 +29,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ["nl", "en"],
+        # Explicit: the limiter object is shared, and without this key it would keep the
+        # setting of the previous app created in the same process.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         # A moving window: a fixed one would reset at each minute boundary mid-attack.
         "RATELIMIT_STRATEGY": "moving-window",
