@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 BUNDLER := $(BIN)/bundler
 # PostgreSQL for the second test run; CI and this kind of machine provide it on 127.0.0.1.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bundler
+# Two workers: the suite runs on both cores (each worker has its own test database).
+PYTEST_ARGS ?= -n 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -57,11 +59,11 @@ typecheck: install-test
 	$(BIN)/mypy
 
 pytest-sqlite: install-test
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 pytest-postgres: install-test
 	@if $(BIN)/python -c "import sys, psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.replace('+psycopg', '').rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest; \
+	  TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS); \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is required (REQUIRE_POSTGRES) but not reachable at $(TEST_POSTGRES_URL)"; exit 1; \
 	else \
