@@ -243,7 +243,7 @@ def renew_codes() -> ResponseReturnValue:
     form = RenewCodesForm(request.form)
     if _confirmed(form, form.renew_code, user):
         db = get_session()
-        codes = mfa_ops.renew_recovery_codes(db, user)
+        codes = mfa_ops.renew_recovery_codes(db, user, secret_key=_secret_key())
         db.commit()
         login_user(user)
         flash(_("Nieuwe herstelcodes gemaakt; de oude werken niet meer."), "success")

@@ -42,12 +42,12 @@ def claim_step(session: Session, user: User, step: int) -> bool:
     return True
 
 
-def _use_recovery_code(session: Session, user: User, code: str) -> bool:
+def _use_recovery_code(session: Session, user: User, code: str, secret_key: str) -> bool:
     result = session.execute(
         update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == otp.hash_recovery_code(code),
+            RecoveryCode.code_hash == otp.hash_recovery_code(code, secret_key),
             RecoveryCode.used_at.is_(None),
         )
         .values(used_at=utcnow())
@@ -75,7 +75,7 @@ def check_code(
     if user.totp_secret is None:
         reason = "not enrolled"
     elif otp.looks_like_recovery_code(code):
-        if allow_recovery and _use_recovery_code(session, user, code):
+        if allow_recovery and _use_recovery_code(session, user, code, secret_key):
             method = RECOVERY
         else:
             reason = "unknown or used recovery code"
@@ -97,12 +97,13 @@ def check_code(
     return method
 
 
-def replace_recovery_codes(session: Session, user: User) -> list[str]:
+def replace_recovery_codes(session: Session, user: User, *, secret_key: str) -> list[str]:
     """Invalidate the account's recovery codes and return ten new ones (shown once)."""
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = otp.new_recovery_codes()
     session.add_all(
-        RecoveryCode(user_id=user.id, code_hash=otp.hash_recovery_code(c)) for c in codes
+        RecoveryCode(user_id=user.id, code_hash=otp.hash_recovery_code(c, secret_key))
+        for c in codes
     )
     session.flush()
     return codes
@@ -145,14 +146,14 @@ def enrol(
     user.totp_secret = otp.encrypt(secret_key, secret)
     user.totp_last_step = step
     user.session_version += 1  # a changed second factor ends the account's other sessions
-    codes = replace_recovery_codes(session, user)
+    codes = replace_recovery_codes(session, user, secret_key=secret_key)
     audit.record(session, "mfa.enrolled", actor=user, obj=user, after={"mfa": True})
     return codes
 
 
-def renew_recovery_codes(session: Session, user: User) -> list[str]:
+def renew_recovery_codes(session: Session, user: User, *, secret_key: str) -> list[str]:
     """Replace the recovery codes of an enrolled account and record it."""
-    codes = replace_recovery_codes(session, user)
+    codes = replace_recovery_codes(session, user, secret_key=secret_key)
     user.session_version += 1
     audit.record(session, "mfa.recovery_codes_renewed", actor=user, obj=user)
     return codes

@@ -129,6 +129,12 @@ def looks_like_recovery_code(code: str) -> bool:
     )
 
 
-def hash_recovery_code(code: str) -> str:
-    """Hash a recovery code for storage; the codes are random enough for plain SHA-256."""
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+def hash_recovery_code(code: str, secret_key: str) -> str:
+    """Hash a recovery code for storage with a key derived from SECRET_KEY (HMAC-SHA256).
+
+    Keyed, so a stolen database alone does not allow guessing the codes offline.
+    """
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"bundler recovery codes v1"
+    ).derive(secret_key.encode())
+    return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()

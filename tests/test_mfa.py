@@ -34,7 +34,9 @@ def give_recovery_codes(app, user):
     from bundler.db import session_scope
 
     with app.test_request_context(), session_scope(app) as session:
-        return mfa_ops.replace_recovery_codes(session, session.get(User, user.id))
+        return mfa_ops.replace_recovery_codes(
+            session, session.get(User, user.id), secret_key=SECRET_KEY
+        )
 
 
 def password_step(client, user, next_path=None):
@@ -92,7 +94,7 @@ def test_enrolment_shows_secret_and_qr_then_recovery_codes_once(client, make_use
     assert row.totp_secret and secret not in row.totp_secret
     assert otp.decrypt(SECRET_KEY, row.totp_secret) == secret
     hashes = db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id))
-    assert sorted(hashes) == sorted(otp.hash_recovery_code(c) for c in codes)
+    assert sorted(hashes) == sorted(otp.hash_recovery_code(c, SECRET_KEY) for c in codes)
     assert actions(db, user)[-2:] == ["auth.mfa_failed", "mfa.enrolled"]
 
 
@@ -253,14 +255,20 @@ def test_pending_step_ends_when_the_password_changes(app, client, make_user):
     assert response.location.endswith("/aanmelden")
 
 
-def test_unreadable_secret_refuses_totp_but_recovery_codes_still_work(app, client, make_user):
+def test_another_instance_key_refuses_totp_and_recovery_codes(app, client, make_user, runner):
+    # Secrets and recovery-code hashes are bound to SECRET_KEY: a stolen database alone is
+    # not enough. Restored onto an instance with another key, the administrator resets MFA.
     user = make_user(Role.OFFICE)
     secret = enrol_directly(app, user)
     codes = give_recovery_codes(app, user)
     app.config["SECRET_KEY"] = "another instance key"
     password_step(client, user)
     assert code_step(client, pyotp.TOTP(secret).now()).status_code == 400
-    assert code_step(client, codes[0]).status_code == 302
+    assert code_step(client, codes[0]).status_code == 400
+    assert runner.invoke(args=["reset-mfa", user.email]).exit_code == 0
+    signed_in = password_step(client, user)
+    assert signed_in.status_code == 302
+    assert "/aanmelden/code" not in signed_in.location  # no second step any more
 
 
 # ---- the enrolment gate (MFA_REQUIRED) -------------------------------------------------------
@@ -350,7 +358,7 @@ def test_new_recovery_codes_replace_the_old_ones(app, client, make_user, db):
     )
     assert len(new) == 10 and not set(new) & set(old)
     hashes = set(db.scalars(select(RecoveryCode.code_hash)))
-    assert hashes == {otp.hash_recovery_code(c) for c in new}
+    assert hashes == {otp.hash_recovery_code(c, SECRET_KEY) for c in new}
     assert "mfa.recovery_codes_renewed" in actions(db, user)
 
 

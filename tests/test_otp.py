@@ -57,9 +57,10 @@ def test_recovery_codes_are_unique_readable_and_hash_normalised():
     for code in codes:
         assert otp.looks_like_recovery_code(code)
         assert not set(code.replace("-", "")) & set("01ILO")
-        assert otp.hash_recovery_code(code) == otp.hash_recovery_code(
-            " " + code.lower().replace("-", " ") + " "
+        assert otp.hash_recovery_code(code, "k") == otp.hash_recovery_code(
+            " " + code.lower().replace("-", " ") + " ", "k"
         )
+        assert otp.hash_recovery_code(code, "k") != otp.hash_recovery_code(code, "other key")
     assert not otp.looks_like_recovery_code("123456")
 
 
