@@ -501,12 +501,28 @@ def save_legal_basis(reference: str) -> ResponseReturnValue:
             lambda: _conflict(wish, "legal", form, rows()),
         )
     except office_ops.OfficeError as error:
-        form.form_errors.append(str(error.message))
+        _show_error(form, error)
         return _render_triage(wish, legal=form, status=400)
     if conflict is not None:
         return conflict
     flash(_("Wettelijke grondslag en ministeries opgeslagen."), "success")
     return redirect(url_for("office.triage", reference=wish.reference))
+
+
+# Operations name the field of their rule; a triage form may call it differently.
+_FIELD_NAMES = {"ministry": "ministries"}
+
+
+def _show_error(form: Any, error: office_ops.OfficeError) -> None:
+    """Put an operation's error next to its field, or at the top when no field fits."""
+    name = _FIELD_NAMES.get(error.field or "", error.field or "")
+    field = getattr(form, name, None) if name else None
+    if field is None and error.field:
+        field = getattr(form, error.field, None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
 
 
 @bp.post("/knelpunten/<reference>/tekst")
@@ -541,11 +557,7 @@ def save_text(reference: str) -> ResponseReturnValue:
             lambda: _conflict(wish, "text", form, rows()),
         )
     except office_ops.OfficeError as error:
-        target = getattr(form, error.field) if error.field else None
-        if target is not None:
-            target.errors = [str(error.message)]
-        else:
-            form.form_errors.append(str(error.message))
+        _show_error(form, error)
         return _render_triage(wish, text=form, status=400)
     if conflict is not None:
         return conflict
@@ -587,11 +599,7 @@ def save_state(reference: str) -> ResponseReturnValue:
             on_conflict,
         )
     except office_ops.OfficeError as error:
-        field = {"reason": form.reason, "state": form.state}.get(error.field or "")
-        if field is not None:
-            field.errors = [str(error.message)]
-        else:
-            form.form_errors.append(str(error.message))
+        _show_error(form, error)
         return _render_triage(wish, state=form, status=400)
     if conflict is not None:
         return conflict
