@@ -126,7 +126,7 @@ def login() -> Response | str:
         user = db.scalar(select(User).where(func.lower(User.email) == email))
         valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and valid and user.active:
-            target = _safe_next(request.args.get("next"))
+            target = safe_next(request.args.get("next"))
             if user.totp_secret is not None:
                 # Password right; not signed in until the second step (bundler.mfa) passes.
                 begin_second_step(user, target)
@@ -171,7 +171,7 @@ def pending_login() -> tuple[User, str] | None:
     if user is None or not user.active or user.session_version != pending.get("version"):
         session.pop(PENDING_KEY, None)
         return None
-    return user, _safe_next(pending.get("next"))
+    return user, safe_next(pending.get("next"))
 
 
 def complete_login(db: Session, user: User, *, method: str) -> None:
@@ -185,8 +185,8 @@ def complete_login(db: Session, user: User, *, method: str) -> None:
     db.commit()
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: never let ?next= send a user to another site.
+def safe_next(target: str | None) -> str:
+    """Return a local path to go to next, or the start page (never another site)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("main.index")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from bundler import labels, navigation
-from bundler.auth import login_required
+from bundler.auth import login_required, safe_next
 from bundler.db import get_session
 from bundler.enums import Role, WishState
 from bundler.i18n import LANG_COOKIE
@@ -75,10 +75,7 @@ def set_language() -> ResponseReturnValue:
     lang = request.form.get("lang", "nl")
     if lang not in current_app.config["LANGUAGES"]:
         lang = "nl"
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    response = redirect(target)
+    response = redirect(safe_next(request.form.get("next")))
     response.set_cookie(
         LANG_COOKIE, lang, max_age=365 * 24 * 3600, secure=True, httponly=True, samesite="Lax"
     )

@@ -316,3 +316,10 @@ def test_probing_for_hidden_objects_is_logged(client, make_user, login, db):
     assert client.get("/knelpunten/987654").status_code == 404
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
     assert [(e.actor_id, e.result) for e in events] == [(user.id, "not_found")]
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_language_switch_never_leaves_the_site(client, target):
+    token = csrf_token(client)
+    response = client.post("/taal", data={"lang": "en", "next": target, "csrf_token": token})
+    assert response.location == "/"
