@@ -12,28 +12,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-    )
-    from bundler.config import defaults, instance_secret_key
-
-    app.config.from_mapping(defaults(app.instance_path))
-    if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-        app.config.from_prefixed_env("BUNDLER")
-    else:
-        app.config.from_mapping(test_config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
-
+    # Imported here, not at the top: importing any bundler module (a pure rule, a model)
+    # loads this package first, and must not load the whole web application with it.
     from bundler import (
         admin,
         auth,
         cli,
+        config,
         db,
         errors,
         i18n,
@@ -47,6 +32,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         wishes,
     )
 
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    config.load(app, test_config)
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

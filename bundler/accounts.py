@@ -5,21 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bundler import audit
-from bundler.auth import hash_password
 from bundler.enums import Role
 from bundler.models import Ministry, Pilot, User
-
-
-class AccountError(ValueError):
-    """An account request that breaks a rule; the message is Dutch and meant for the user."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+from bundler.passwords import hash_password
+from bundler.rules import RuleError
 
 
 def snapshot(user: User) -> dict[str, Any]:
@@ -36,11 +30,11 @@ def snapshot(user: User) -> dict[str, Any]:
 
 def _check_role(role: Role, ministry: Ministry | None, pilots: Sequence[Pilot]) -> None:
     if role is Role.MINISTRY and ministry is None:
-        raise AccountError("ministry", "Kies het ministerie van deze gebruiker.")
+        raise RuleError(_l("Kies het ministerie van deze gebruiker."), "ministry")
     if role is not Role.MINISTRY and ministry is not None:
-        raise AccountError("ministry", "Alleen ministeriegebruikers horen bij een ministerie.")
+        raise RuleError(_l("Alleen ministeriegebruikers horen bij een ministerie."), "ministry")
     if role is not Role.PILOT and pilots:
-        raise AccountError("pilots", "Alleen pilotteamleden horen bij een pilot.")
+        raise RuleError(_l("Alleen pilotteamleden horen bij een pilot."), "pilots")
 
 
 def create_user(
@@ -57,7 +51,7 @@ def create_user(
     """Create an account after checking the e-mail address is free and the role fits."""
     email = email.strip().lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise AccountError("email", "Er is al een account met dit e-mailadres.")
+        raise RuleError(_l("Er is al een account met dit e-mailadres."), "email")
     _check_role(role, ministry, pilots)
     user = User(
         email=email,

@@ -5,17 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from bundler import labels
-from bundler.accounts import AccountError, create_user, update_user
+from bundler.accounts import create_user, update_user
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import Role
 from bundler.models import Ministry, Pilot, User
+from bundler.rules import RuleError
+from bundler.web import current_actor
 from forms.admin import UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
@@ -65,15 +66,15 @@ def _save(form: UserForm, user: User | None) -> User | None:
         "role": Role(form.role.data),
         "ministry": ministries.get(form.ministry.data or ""),
         "pilots": [pilots[pk] for pk in dict.fromkeys(form.pilots.data or []) if pk in pilots],
-        "actor": current_user._get_current_object(),
+        "actor": current_actor(),
     }
     try:
         if user is None:
             user = create_user(db, email=form.email.data, password=form.password.data, **values)
         else:
             update_user(db, user, active=form.active.data, password=form.password.data, **values)
-    except AccountError as error:
-        getattr(form, error.field).errors = [_(str(error))]
+    except RuleError as error:
+        form.add_rule_error(error)
         return None
     db.commit()
     return user

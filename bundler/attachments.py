@@ -19,8 +19,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from PIL import Image, UnidentifiedImageError
+
+from bundler.rules import RuleError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_WISH = 5
@@ -49,11 +52,7 @@ _STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z]{3,4}$")
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\"<>:|?*]")
 
 
-class AttachmentError(ValueError):
-    """A file that may not be attached; the message is Dutch and meant for the user."""
-
-
-class TooLarge(AttachmentError):
+class TooLarge(RuleError):
     """A file over MAX_BYTES (answered with 413)."""
 
 
@@ -73,14 +72,17 @@ def read_capped(stream: IO[bytes], limit: int = MAX_BYTES) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(
-            f"Het bestand is groter dan {limit // (1024 * 1024)} MB. Maak het kleiner "
-            "of deel het op."
+            _l(
+                "Het bestand is groter dan %(mb)s MB. Maak het kleiner of deel het op.",
+                mb=limit // (1024 * 1024),
+            ),
+            "attachments",
         )
     return data
 
 
 def content_type_of(data: bytes) -> str:
-    """Tell the file's type from its bytes, or raise AttachmentError if it is not allowed."""
+    """Tell the file's type from its bytes, or raise RuleError if it is not allowed."""
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -93,8 +95,11 @@ def content_type_of(data: bytes) -> str:
         kind = _office_kind(data)
         if kind:
             return kind
-    raise AttachmentError(
-        f"Dit soort bestand kunt u niet toevoegen. Kies een {KIND_NAMES}-bestand."
+    raise RuleError(
+        _l(
+            "Dit soort bestand kunt u niet toevoegen. Kies een %(kinds)s-bestand.", kinds=KIND_NAMES
+        ),
+        "attachments",
     )
 
 
@@ -107,19 +112,23 @@ def _check_image(data: bytes, expected: str) -> None:
                 width, height = image.size
                 actual = image.format
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise AttachmentError(_too_many_pixels()) from None
+        raise _too_many_pixels() from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise AttachmentError("Deze afbeelding is beschadigd of onleesbaar.") from None
+        raise RuleError(_l("Deze afbeelding is beschadigd of onleesbaar."), "attachments") from None
     if actual != expected:
-        raise AttachmentError("Deze afbeelding is beschadigd of onleesbaar.")
+        raise RuleError(_l("Deze afbeelding is beschadigd of onleesbaar."), "attachments")
     if width * height > MAX_PIXELS:
-        raise AttachmentError(_too_many_pixels())
+        raise _too_many_pixels()
 
 
-def _too_many_pixels() -> str:
-    return (
-        f"Deze afbeelding is te groot (meer dan {MAX_PIXELS // 1_000_000} megapixel). "
-        "Verklein de afbeelding en probeer het opnieuw."
+def _too_many_pixels() -> RuleError:
+    return RuleError(
+        _l(
+            "Deze afbeelding is te groot (meer dan %(mp)s megapixel). "
+            "Verklein de afbeelding en probeer het opnieuw.",
+            mp=MAX_PIXELS // 1_000_000,
+        ),
+        "attachments",
     )
 
 
@@ -171,9 +180,9 @@ def download_name(original_name: str, content_type: str) -> str:
 def store(folder: Path, data: bytes, original_name: str) -> StoredFile:
     """Check a file and write it under a generated name, atomically; return what was stored."""
     if len(data) > MAX_BYTES:
-        raise TooLarge("Het bestand is groter dan 10 MB.")
+        raise TooLarge(_l("Het bestand is groter dan 10 MB."), "attachments")
     if not data:
-        raise AttachmentError("Het bestand is leeg.")
+        raise RuleError(_l("Het bestand is leeg."), "attachments")
     kind = content_type_of(data)
     folder.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16) + EXTENSIONS[kind]
@@ -202,7 +211,7 @@ def store(folder: Path, data: bytes, original_name: str) -> StoredFile:
 def path_of(folder: Path, stored_name: str) -> Path:
     """Return the path of a stored file; refuse any name this module did not generate."""
     if not _STORED_NAME.match(stored_name):
-        raise AttachmentError("Onbekende bijlage.")
+        raise RuleError(_l("Onbekende bijlage."), "attachments")
     return folder / stored_name
 
 

@@ -24,12 +24,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from bundler import audit
 from bundler.db import get_session
 from bundler.models import Role, User, utcnow
+from bundler.passwords import check_password, hash_password
 from bundler.security import limiter
 from forms.auth import LoginForm, PasswordChangeForm
 
@@ -44,9 +44,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # The session key of a sign-in whose password was right and whose second step is pending.
 PENDING_KEY = "mfa_pending"
-
-# Checked against when the e-mail address is unknown, so both paths take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def init_app(app: Flask) -> None:
@@ -74,11 +71,6 @@ def load_user(user_id: str) -> User | None:
 
 
 login_manager.user_loader(load_user)
-
-
-def hash_password(password: str) -> str:
-    """Hash a password with scrypt."""
-    return generate_password_hash(password, method="scrypt")
 
 
 def role_required(*roles: Role) -> Callable[[F], F]:
@@ -124,7 +116,7 @@ def login() -> Response | str:
         # NUL cannot be stored or queried in PostgreSQL text; no address contains it anyway.
         email = form.email.data.strip().lower()
         user = db.scalar(select(User).where(func.lower(User.email) == email))
-        valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
+        valid = check_password(user.password_hash if user else None, form.password.data)
         if user is not None and valid and user.active:
             target = safe_next(request.args.get("next"))
             if user.totp_secret is not None:
@@ -164,7 +156,7 @@ def pending_login() -> tuple[User, str] | None:
     if not isinstance(pending, dict):
         return None
     age = utcnow().timestamp() - float(pending.get("at", 0))
-    if not 0 <= age <= current_app.config.get("MFA_PENDING_SECONDS", 300):
+    if not 0 <= age <= current_app.config["MFA_PENDING_SECONDS"]:
         session.pop(PENDING_KEY, None)
         return None
     user = get_session().get(User, pending.get("user"))
@@ -217,7 +209,7 @@ def change_password() -> Response | str:
         db = get_session()
         user = db.get(User, current_user.id)
         assert user is not None
-        if not check_password_hash(user.password_hash, form.current_password.data):
+        if not check_password(user.password_hash, form.current_password.data):
             form.current_password.errors.append(_("Het huidige wachtwoord klopt niet."))
         else:
             user.password_hash = hash_password(form.new_password.data)

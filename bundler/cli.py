@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
+from alembic import command as alembic_command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
-from bundler import demo, refdata
+from bundler import attachments, create_app, demo, refdata, storage
+from bundler.accounts import create_user
 from bundler.backup import backup_command, restore_command
 from bundler.db import get_engine, session_scope
 from bundler.enums import Role
-from bundler.models import Ministry, Pilot
+from bundler.models import Attachment, Ministry, PackageVersion, Pilot
+from bundler.packages import build, jobs
+from bundler.rules import RuleError
+from forms.auth import PASSWORD_MIN
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,12 +37,10 @@ def alembic_config(app: Flask) -> Config:
 
 def upgrade_database(app: Flask, revision: str = "head") -> None:
     """Bring the schema to a revision with Alembic."""
-    from alembic import command
-
     with get_engine().begin() as connection:
         config = alembic_config(app)
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        alembic_command.upgrade(config, revision)
 
 
 def init_app(app: Flask) -> None:
@@ -50,6 +55,8 @@ def init_app(app: Flask) -> None:
         serve,
         backup_command,
         restore_command,
+        build_packages_command,
+        clean_uploads,
     ):
         app.cli.add_command(command)
 
@@ -112,14 +119,10 @@ def demo_accounts() -> None:
 @with_appcontext
 def serve(host: str, port: int, worker: bool) -> None:
     """Serve the app for a single machine (use gunicorn behind a proxy in production)."""
-    from werkzeug.serving import run_simple
-
     click.echo(f"bundler draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     consumer = None
     if worker:
-        from bundler import jobs
-
         consumer = jobs.start_embedded_consumer(app)
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
@@ -145,9 +148,6 @@ def create_user_command(
     password_stdin: bool,
 ) -> None:
     """Create an account; the password is read from standard input, never from arguments."""
-    from bundler.accounts import AccountError, create_user
-    from forms.auth import PASSWORD_MIN
-
     password = sys.stdin.readline().rstrip("\n")
     if len(password) < PASSWORD_MIN:
         raise click.ClickException(f"Het wachtwoord moet minstens {PASSWORD_MIN} tekens hebben.")
@@ -173,7 +173,7 @@ def create_user_command(
                 ministry=ministry,
                 pilots=pilots,
             )
-        except AccountError as error:
+        except RuleError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"Account aangemaakt: {user.email} ({user.role.value})")
 
@@ -200,18 +200,92 @@ def import_municipalities(path: Path) -> None:
 @with_appcontext
 def make_migration(message: str) -> None:
     """Write a new Alembic revision from the difference between models and database."""
-    from alembic import command
-
     upgrade_database(current_app)
     with get_engine().begin() as connection:
         config = alembic_config(current_app)
         config.attributes["connection"] = connection
         number = len(list((MIGRATIONS / "versions").glob("*.py"))) + 1
-        command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")
+        alembic_command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")
+
+
+@click.command("build-packages")
+@click.option("--ministry", "code", default=None, help="Code of one ministry, e.g. BZK.")
+@click.option("--all", "all_", is_flag=True, help="Every ministry with wishes.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write each new PDF and its JSON twin to.",
+)
+@with_appcontext
+def build_packages_command(code: str | None, all_: bool, out: Path | None) -> None:
+    """Build (and publish) packages now, with a progress bar; optionally write them to a folder."""
+    if bool(code) == all_:
+        raise click.UsageError("Geef --ministry CODE of --all.")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with session_scope(app) as session:
+        if code:
+            ministry = session.scalar(select(Ministry).where(Ministry.code == code))
+            if ministry is None:
+                raise click.ClickException(f"Onbekend ministerie: {code}")
+            codes = [ministry.code]
+        else:
+            codes = [m.code for m in build.ministries_with_wishes(session)]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    outcomes = []
+    with click.progressbar(codes, label="Pakketten bouwen", item_show_func=lambda c: c) as bar:
+        for ministry_code in bar:
+            try:
+                version_id = jobs.build_one(app, ministry_code, None)
+            except Exception as error:
+                outcomes.append(f"{ministry_code}: mislukt: {error}")
+                continue
+            if version_id is None:
+                outcomes.append(f"{ministry_code}: ongewijzigd, geen nieuwe versie")
+                continue
+            with session_scope(app) as session:
+                version = session.get(PackageVersion, version_id)
+                assert version is not None
+                line = (
+                    f"{ministry_code}: {version.package.number} versie {version.number}, "
+                    f"{version.wish_count} knelpunten, {version.page_count} pagina's"
+                )
+                if out is not None:
+                    stem = out / f"{version.package.number}-v{version.number}"
+                    _write(stem.with_suffix(".pdf"), storage.get(session, version.storage_key))
+                    _write(
+                        stem.with_suffix(".json"), storage.get(session, version.json_storage_key)
+                    )
+                    line += f" -> {stem}.pdf"
+                outcomes.append(line)
+    for line in outcomes:
+        click.echo(line)
+    if any(": mislukt:" in line for line in outcomes):
+        raise SystemExit(1)
+
+
+def _write(path: Path, data: bytes) -> None:
+    # Write next to the target and rename, so a reader never sees half a file.
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+@click.command("clean-uploads")
+@click.option("--hours", default=24, show_default=True, help="Keep files younger than this.")
+@with_appcontext
+def clean_uploads(hours: int) -> None:
+    """Delete uploaded files that no attachment refers to (forms left half-way)."""
+    with session_scope(current_app) as db:
+        known = set(db.scalars(select(Attachment.stored_name)))
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    found = attachments.orphans(folder, known, hours * 3600, time.time())
+    for path in found:
+        path.unlink(missing_ok=True)
+    click.echo(f"{len(found)} verweesde bestanden verwijderd.")
 
 
 def main() -> None:
     """Run the `bundler` command."""
-    from bundler import create_app
-
     FlaskGroup(create_app=lambda: create_app(), help="Knelpunten bundelen per ministerie.")()

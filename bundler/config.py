@@ -1,19 +1,31 @@
-"""Default settings; instance/config.py and BUNDLER_* environment variables override them."""
+"""Every setting with its default, and the one place where overrides are read.
+
+Order: these defaults, then `instance/config.py` (a Python file), then environment variables
+prefixed `BUNDLER_` (for example `BUNDLER_MFA_REQUIRED=false`), with `DATABASE_URL` and
+`HUEY_URL` also read without the prefix. Tests pass their own mapping instead of the last two.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
+
+PROGRAMME_OFFICE_NAME = "Programmabureau Ruimte voor Innovatie"
+# Read without the BUNDLER_ prefix: the names every hosting platform uses.
+PLAIN_ENVIRONMENT = ("DATABASE_URL", "HUEY_URL")
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
     """Return the default configuration for an instance folder."""
     instance = Path(instance_path)
     return {
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'bundler.sqlite'}"),
+        "DATABASE_URL": f"sqlite:///{instance / 'bundler.sqlite'}",
         "DATABASE_OPTIONS": {},
         # Cookies: __Host- binds the cookie to this host over HTTPS; browsers treat
         # http://127.0.0.1 and localhost as secure contexts, so this also works under `make run`.
@@ -38,15 +50,37 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",
         "MFA_REQUIRED": True,
+        # How long a sign-in whose password was right waits for its second step.
+        "MFA_PENDING_SECONDS": 300,
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "STORAGE_FOLDER": str(instance / "storage"),
-        "HUEY_URL": os.environ.get("HUEY_URL", f"sqlite:///{instance / 'jobs.sqlite'}"),
-        "PROGRAMME_OFFICE_NAME": "Programmabureau Ruimte voor Innovatie",
+        "HUEY_URL": f"sqlite:///{instance / 'jobs.sqlite'}",
+        # Run queued jobs at once in the web process (tests); never in production.
+        "HUEY_IMMEDIATE": False,
+        # Bounds of one package render, in its own child process.
+        "PDF_TIMEOUT_SECONDS": 300,
+        "PDF_MEMORY_MB": 3072,
+        "PROGRAMME_OFFICE_NAME": PROGRAMME_OFFICE_NAME,
         "HSTS_SECONDS": 31536000,
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust
         # (0: none). Behind one TLS proxy set 1, or every client shares the proxy's address.
         "TRUSTED_PROXIES": 0,
     }
+
+
+def load(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
+    """Fill the app's configuration: defaults, then the instance file and environment."""
+    app.config.from_mapping(defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("BUNDLER")
+        for name in PLAIN_ENVIRONMENT:
+            if os.environ.get(name):
+                app.config[name] = os.environ[name]
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
 
 def instance_secret_key(instance_path: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bundler import accounts, numbering, package_ops
+from bundler import accounts, numbering
 from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, WishState
 from bundler.models import (
     Answer,
@@ -24,6 +24,7 @@ from bundler.models import (
     WishRelation,
     WishSupport,
 )
+from bundler.packages import build
 
 
 @dataclass(frozen=True)
@@ -416,7 +417,7 @@ def load(session: Session, *, today: dt.date | None = None) -> list[DemoAccount]
     death = wishes["overlijden"]
     minister = users["ministerie@bundler.example"]
     # JenV's published package with the death-registration wish, made before the answers came.
-    package_ops.build_demo_package(
+    build.build_demo_package(
         session, ministries["JenV"], actor=office, at=now - dt.timedelta(days=210)
     )
     session.add_all(

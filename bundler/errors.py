@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from bundler import audit
+from bundler.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +81,6 @@ def handle_unexpected(error: Exception) -> ResponseReturnValue:
         return handle_http_error(error)
     log.exception("unhandled error on %s %s", request.method, request.path)
     # A failed statement leaves the request's session unusable; the error page may need it.
-    from flask import g
-
     session = g.get("db_session")
     if session is not None:
         session.rollback()
@@ -88,19 +90,11 @@ def handle_unexpected(error: Exception) -> ResponseReturnValue:
 def _probing() -> bool:
     # A signed-in user asking an existing route for an object that is hidden from them (or
     # does not exist) gets 404 like anyone else, but it is logged: it may be probing.
-    from flask_login import current_user
-
     return request.url_rule is not None and current_user.is_authenticated
 
 
 def _log_denial(code: int) -> None:
     # Denied access is a security event: keep it in the audit log, in its own transaction.
-    from flask import current_app
-    from flask_login import current_user
-
-    from bundler import audit
-    from bundler.db import session_scope
-
     try:
         with session_scope(current_app) as db:
             actor = current_user._get_current_object() if current_user.is_authenticated else None

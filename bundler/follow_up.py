@@ -1,6 +1,6 @@
 """Follow-up of ministry answers: how many were answered, how fast, who waits longest.
 
-Pure functions over plain rows; package_ops loads them from the database.
+Pure functions over plain rows; bundler.packages.follow_up loads them from the database.
 """
 
 from __future__ import annotations

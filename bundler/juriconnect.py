@@ -46,3 +46,12 @@ def link(
     if seen_on is not None:
         parts.append("z=" + seen_on.isoformat())
     return "&".join(parts)
+
+
+def best_link(bwb_id: str | None, article: str = "", paragraph: str = "") -> str:
+    """Link as deep as the parts allow (a malformed article links to the statute); "" without."""
+    if not bwb_id or not is_bwb_id(bwb_id):
+        return ""
+    article = article if is_article(article) else ""
+    paragraph = paragraph if article and is_paragraph(paragraph) else ""
+    return link(bwb_id, article, paragraph)

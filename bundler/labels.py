@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from bundler.models import AnswerStatus, Phase, Role, Urgency, WishState
+from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, WishState
 
 S = WishState
 STATE_LABELS = {
@@ -64,3 +65,79 @@ def label(value: object) -> str:
     if isinstance(value, enum.Enum):
         return str(ALL_LABELS.get((type(value), value.value), value.value))
     return str(value)
+
+
+# Build jobs and their steps (per ministry) on the package pages.
+STEP_LABELS = {
+    "queued": _l("In de wachtrij"),
+    "rendering": _l("Wordt gemaakt"),
+    "published": _l("Nieuwe versie gepubliceerd"),
+    "unchanged": _l("Ongewijzigd: geen nieuwe versie"),
+    "failed": _l("Mislukt"),
+}
+JOB_LABELS = {
+    "queued": _l("In de wachtrij"),
+    "running": _l("Bezig"),
+    "done": _l("Klaar"),
+    "failed": _l("Klaar, met fouten"),
+}
+
+
+def step_label(status: str) -> str:
+    """Return the label of a build step's status."""
+    return str(STEP_LABELS.get(status, status))
+
+
+def answer_label(status: str | None) -> str:
+    """Return the label of an answer status value (or 'no answer yet')."""
+    return label(AnswerStatus(status)) if status else _("nog geen antwoord")
+
+
+def job_label(status: str) -> str:
+    """Return the label of a build job's status."""
+    return str(JOB_LABELS.get(status, status))
+
+
+# A wish's timeline: relations, audit actions and changed fields.
+RELATION_LABELS = {
+    RelationKind.DEPENDS_ON: _l("Hangt af van"),
+    RelationKind.FOLLOWS_FROM: _l("Volgt uit"),
+}
+ACTION_LABELS = {
+    "wish.created": _l("Aangemaakt"),
+    "wish.updated": _l("Gewijzigd"),
+    "wish.state": _l("Status gewijzigd"),
+    "wish.supported": _l("Andere pilot sloot zich aan"),
+    "wish.attachment_added": _l("Bijlage toegevoegd"),
+    "wish.attachment_removed": _l("Bijlage verwijderd"),
+}
+FIELD_LABELS = {
+    "title": _l("titel"),
+    "problem": _l("probleem"),
+    "statute": _l("wet"),
+    "statute_unknown": _l("wet onbekend"),
+    "article": _l("artikel"),
+    "paragraph": _l("lid"),
+    "proposed_change": _l("gewenste wijziging"),
+    "benefit_who": _l("wie heeft er baat bij"),
+    "benefit_cases_per_year": _l("gevallen per jaar"),
+    "benefit_savings": _l("opbrengst"),
+    "urgency": _l("urgentie"),
+    "urgency_reason": _l("reden urgentie"),
+    "relations": _l("samenhang"),
+}
+
+
+def relation_label(kind: object) -> str:
+    """Return the label of a relation between wishes (hangt af van, volgt uit)."""
+    return str(RELATION_LABELS.get(kind, kind))  # type: ignore[call-overload]
+
+
+def timeline_action(action: str) -> str:
+    """Return the label of an audit action on a wish's timeline."""
+    return str(ACTION_LABELS.get(action, action.split(".")[-1].replace("_", " ")))
+
+
+def wish_field_label(name: str) -> str:
+    """Return the label of a wish's field, as the timeline names a change."""
+    return str(FIELD_LABELS.get(name, name))

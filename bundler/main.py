@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from bundler import labels, navigation
+from bundler import juriconnect, labels, navigation
 from bundler.auth import login_required, safe_next
 from bundler.db import get_session
 from bundler.enums import Role, WishState
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     """Register this blueprint and the template helpers every page uses."""
     app.register_blueprint(bp)
     app.add_template_filter(labels.label, "label")
+    app.add_template_global(juriconnect.best_link, "law_link")
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.context_processor

@@ -8,12 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from bundler import labels, package_ops
+from bundler import labels
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import AnswerStatus, Role
@@ -24,12 +23,13 @@ from bundler.models import (
     Package,
     PackageEntry,
     PackageVersion,
-    User,
     Wish,
     WishSupport,
 )
 from bundler.package_content import Changes
-from bundler.packages import send_version
+from bundler.packages.answers import latest_answer, offered_to, record_answer
+from bundler.packages.downloads import send_version
+from bundler.web import current_actor
 from forms.answer import AnswerForm
 
 bp = Blueprint("ministry", __name__, url_prefix="/ministerie")
@@ -40,13 +40,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _user() -> User:
-    user: User = current_user._get_current_object()
-    return user
-
-
 def _ministry() -> Ministry:
-    ministry = _user().ministry
+    ministry = current_actor().ministry
     if ministry is None:
         abort(403)
     return ministry
@@ -100,7 +95,7 @@ def package(package_id: int) -> ResponseReturnValue:
             .order_by(PackageEntry.position)
         )
     )
-    answers = {e.wish_id: package_ops.latest_answer(e.wish, ministry.id) for e in entries}
+    answers = {e.wish_id: latest_answer(e.wish, ministry.id) for e in entries}
     receipts = _my_receipts([v.id for v in found.versions])
     return render_template(
         "ministry/package.html",
@@ -121,7 +116,8 @@ def _my_receipts(version_ids: list[int]) -> dict[tuple[int, str], object]:
         .execute(
             select(DownloadReceipt.version_id, DownloadReceipt.kind, func.max(DownloadReceipt.at))
             .where(
-                DownloadReceipt.version_id.in_(version_ids), DownloadReceipt.user_id == _user().id
+                DownloadReceipt.version_id.in_(version_ids),
+                DownloadReceipt.user_id == current_actor().id,
             )
             .group_by(DownloadReceipt.version_id, DownloadReceipt.kind)
         )
@@ -142,13 +138,13 @@ def download(package_version_id: int, kind: str) -> ResponseReturnValue:
     )
     if version is None:
         abort(404)
-    return send_version(version, kind, _user())
+    return send_version(version, kind, current_actor())
 
 
 def _offered_wish(wish_id: int) -> Wish:
     db = get_session()
     ministry = _ministry()
-    if not package_ops.offered_to(db, wish_id, ministry.id):
+    if not offered_to(db, wish_id, ministry.id):
         abort(404)
     wish = db.scalar(
         select(Wish)
@@ -183,12 +179,12 @@ def _packages_with(wish_id: int, ministry_id: int) -> list[PackageVersion]:
 @role_required(Role.MINISTRY)
 def answer(wish_id: int) -> ResponseReturnValue:
     """Record the ministry's answer on an offered wish."""
-    db = get_session()
     ministry = _ministry()
     wish = _offered_wish(wish_id)
-    newest = package_ops.latest_answer(wish, ministry.id)
+    newest = latest_answer(wish, ministry.id)
     form = AnswerForm(request.form)
     form.status.choices = [SelectChoice(s.value, labels.label(s)) for s in AnswerStatus]
+    status = 200
     if request.method == "GET":
         form.seen_answer.data = newest.id if newest else 0
         if newest is not None:
@@ -196,46 +192,52 @@ def answer(wish_id: int) -> ResponseReturnValue:
             form.link.data = newest.link
             form.effective_date.data = newest.effective_date
             form.reasons.data = newest.reasons
-    status = 200
-    if request.method == "POST":
-        if not form.validate():
-            status = 400
-        elif (form.seen_answer.data or 0) != (newest.id if newest else 0):
-            form.form_errors.append(
-                _(
-                    "Een collega heeft intussen een ander antwoord vastgelegd (zie hieronder). "
-                    "Uw antwoord is nog niet opgeslagen; controleer het en verstuur opnieuw."
-                )
-            )
-            form.seen_answer.data = newest.id if newest else 0
-            status = 409
-        else:
-            package_ops.record_answer(
-                db,
-                wish,
-                ministry,
-                status=AnswerStatus(form.status.data),
-                link=form.link.data or "",
-                effective_date=form.effective_date.data,
-                reasons=form.reasons.data or "",
-                actor=_user(),
-            )
-            db.commit()
+    else:
+        refused = _save_answer(wish, ministry, newest, form)
+        if refused is None:
             flash(_("Het antwoord op %(ref)s is vastgelegd.", ref=wish.reference), "success")
             return redirect(url_for("ministry.answer", wish_id=wish.id))
+        status = refused
     history = sorted(
         (a for a in wish.answers if a.ministry_id == ministry.id),
         key=lambda a: (a.answered_at, a.id),
         reverse=True,
     )
-    return (
-        render_template(
-            "ministry/answer.html",
-            ministry=ministry,
-            wish=wish,
-            form=form,
-            history=history,
-            versions=_packages_with(wish.id, ministry.id),
-        ),
-        status,
+    return render_template(
+        "ministry/answer.html",
+        ministry=ministry,
+        wish=wish,
+        form=form,
+        history=history,
+        versions=_packages_with(wish.id, ministry.id),
+    ), status
+
+
+def _save_answer(
+    wish: Wish, ministry: Ministry, newest: Answer | None, form: AnswerForm
+) -> int | None:
+    """Record a posted answer; return the status to show the form again with, or None."""
+    if not form.validate():
+        return 400
+    if (form.seen_answer.data or 0) != (newest.id if newest else 0):
+        form.form_errors.append(
+            _(
+                "Een collega heeft intussen een ander antwoord vastgelegd (zie hieronder). "
+                "Uw antwoord is nog niet opgeslagen; controleer het en verstuur opnieuw."
+            )
+        )
+        form.seen_answer.data = newest.id if newest else 0
+        return 409
+    db = get_session()
+    record_answer(
+        db,
+        wish,
+        ministry,
+        status=AnswerStatus(form.status.data),
+        link=form.link.data or "",
+        effective_date=form.effective_date.data,
+        reasons=form.reasons.data or "",
+        actor=current_actor(),
     )
+    db.commit()
+    return None

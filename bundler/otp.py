@@ -14,6 +14,7 @@ import hmac
 import secrets
 
 import pyotp
+import segno
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -97,8 +98,6 @@ def provisioning_uri(secret: str, account: str) -> str:
 
 def qr_data_url(text: str) -> str:
     """Render text as a QR code and return it as an SVG data: URL (allowed by the CSP)."""
-    import segno
-
     uri: str = segno.make(text, error="m").svg_data_uri(
         scale=5, border=4, dark="#000", light="#fff"
     )

@@ -1,11 +1,12 @@
 """What a ministry package says, as plain data: which wishes, their JSON twin, what changed.
 
-Pure functions over plain values: no Flask, no database. package_ops loads the rows,
+Pure functions over plain values: no Flask, no database. bundler.packages loads the rows,
 this module decides and describes, pdf.py renders.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -13,6 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from bundler.charts import bar_chart
 from bundler.enums import AnswerStatus, WishState
 from bundler.grouping import MinistryGroup, WishItem, count, group_wishes
 
@@ -287,9 +293,6 @@ LETTER_TAGS = frozenset(
 
 def letter_html(text: str) -> str:
     """Render the office's Markdown cover letter to safe HTML (no raw HTML, no images)."""
-    import nh3
-    from markdown_it import MarkdownIt
-
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
     tokens = md.parse(text or "")
     for token in tokens:
@@ -344,12 +347,6 @@ def document_context(
     twin_name: str,
 ) -> dict[str, Any]:
     """Shape what templates/pdf/package.html receives: plain data, anchors, chart, appendix."""
-    import base64
-
-    from markupsafe import Markup
-
-    from bundler.charts import bar_chart
-
     changed = {r for r, _ in changes.changed}
     new = {r for r, _ in changes.new}
     statutes: list[dict[str, Any]] = []

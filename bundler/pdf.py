@@ -21,16 +21,20 @@ import json
 import mimetypes
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import SubElement, fromstring, register_namespace, tostring
+from zoneinfo import ZoneInfo
 
+import pydyf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bundler import PROJECT_ROOT
@@ -164,8 +168,6 @@ def nl_date(value: dt.date | dt.datetime | None) -> str:
 
 @functools.cache
 def _amsterdam() -> dt.tzinfo:
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo("Europe/Amsterdam")
 
 
@@ -214,8 +216,6 @@ def _ua_metadata_class() -> type:
 
 
 def _srgb_profile() -> Any:
-    from io import BytesIO
-
     from weasyprint.css import ColorProfile
 
     icc = (resources.files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
@@ -225,8 +225,6 @@ def _srgb_profile() -> Any:
 
 
 def _finish(document: Any, pdf: Any) -> None:
-    import pydyf
-
     # PDF/UA-1 (7.1): viewers show the title, not the file name.
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
 
@@ -357,8 +355,6 @@ def render_isolated(
 
 def _child_main(argv: Sequence[str]) -> int:
     """Render one job file to a PDF file under an address-space cap (the child process)."""
-    import resource
-
     job_path, out_path, memory_mb = argv[0], argv[1], int(argv[2])
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,8 @@ from bundler.models import (
     Wish,
     WishSupport,
 )
+from bundler.rules import RuleError
+from bundler.wishes.visibility import visible_wishes_filter
 
 PHASE_ORDER = (Phase.PILOT, Phase.LIMITED_SCALE_UP, Phase.STANDARD)
 # How many municipalities a phase expects (DOMAIN.md); outside the range the page warns.
@@ -29,14 +32,6 @@ EXPECTED_MUNICIPALITIES: dict[Phase, tuple[int, int | None]] = {
     Phase.LIMITED_SCALE_UP: (30, 40),
     Phase.STANDARD: (30, None),
 }
-
-
-class PilotError(ValueError):
-    """A request that breaks a rule; the message is Dutch and meant for the user."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def snapshot(pilot: Pilot) -> dict[str, Any]:
@@ -70,13 +65,13 @@ def _check_name(session: Session, name: str, pilot: Pilot | None) -> str:
         )
     )
     if clash:
-        raise PilotError("name", "Er is al een pilot met deze naam.")
+        raise RuleError(_l("Er is al een pilot met deze naam."), "name")
     return name
 
 
 def _check_members(members: Sequence[User]) -> None:
     if any(u.role is not Role.PILOT for u in members):
-        raise PilotError("members", "Alleen accounts met de rol pilotteamlid kunnen lid zijn.")
+        raise RuleError(_l("Alleen accounts met de rol pilotteamlid kunnen lid zijn."), "members")
 
 
 def set_municipalities(
@@ -185,7 +180,7 @@ def move_phase(
 ) -> PhaseChange:
     """Move a pilot to another phase and record the date it happened."""
     if phase is pilot.phase:
-        raise PilotError("phase", "De pilot is al in deze fase.")
+        raise RuleError(_l("De pilot is al in deze fase."), "phase")
     before = pilot.phase
     pilot.phase = phase
     change = PhaseChange(phase=phase, changed_on=on, changed_by=actor)
@@ -220,8 +215,6 @@ def can_view_pilot(session: Session, user: User, pilot: Pilot) -> bool:
     if user.role is Role.PILOT:
         return any(p.id == pilot.id for p in user.pilots)
     if user.role is Role.MINISTRY:
-        from bundler.wish_ops import visible_wishes_filter
-
         supported = select(WishSupport.wish_id).where(WishSupport.pilot_id == pilot.id)
         return bool(
             session.scalar(

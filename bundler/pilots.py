@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -26,7 +27,9 @@ from bundler.models import (
     Wish,
     WishSupport,
 )
-from bundler.wish_ops import visible_wishes_filter
+from bundler.rules import RuleError
+from bundler.web import current_actor
+from bundler.wishes.visibility import visible_wishes_filter
 from forms.pilot import PhaseForm, PilotForm
 
 bp = Blueprint("pilots", __name__, url_prefix="/pilots")
@@ -160,7 +163,7 @@ def _save(form: PilotForm, pilot: Pilot | None) -> Pilot | None:
     if request.method != "POST" or not form.validate():
         return None
     db = get_session()
-    values = {
+    values: dict[str, Any] = {
         "name": form.name.data or "",
         "description": form.description.data or "",
         "executing_organisation": organisations.get(form.executing_organisation.data or ""),
@@ -169,15 +172,15 @@ def _save(form: PilotForm, pilot: Pilot | None) -> Pilot | None:
             municipalities[c] for c in dict.fromkeys(form.municipalities.data or [])
         ],
         "members": [members[pk] for pk in dict.fromkeys(form.members.data or [])],
-        "actor": current_user._get_current_object(),
+        "actor": current_actor(),
     }
     try:
         if pilot is None:
             pilot = pilot_ops.create_pilot(db, **values)
         else:
             pilot_ops.update_pilot(db, pilot, **values)
-    except pilot_ops.PilotError as error:
-        getattr(form, error.field).errors = [_(str(error))]
+    except RuleError as error:
+        form.add_rule_error(error)
         return None
     db.commit()
     return pilot
@@ -245,10 +248,10 @@ def move_phase(pilot_id: int) -> ResponseReturnValue:
                 pilot,
                 phase=Phase(form.phase.data),
                 on=form.changed_on.data,
-                actor=current_user._get_current_object(),
+                actor=current_actor(),
             )
-        except pilot_ops.PilotError as error:
-            form.phase.errors = [_(str(error))]
+        except RuleError as error:
+            form.add_rule_error(error)
         else:
             db.commit()
             flash(

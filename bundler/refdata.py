@@ -197,3 +197,13 @@ def load_reference_data(session: Session) -> dict[str, LoadReport]:
     )
     session.flush()
     return reports
+
+
+def current_ministries(session: Session) -> list[Ministry]:
+    """Return the ministries in office today, by code."""
+    return [m for m in session.scalars(select(Ministry).order_by(Ministry.code)) if m.is_current()]
+
+
+def statutes(session: Session) -> list[Statute]:
+    """Return the statute catalogue, by title."""
+    return list(session.scalars(select(Statute).order_by(Statute.title)))

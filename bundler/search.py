@@ -1,9 +1,8 @@
 """Full-text search over wishes: SQLite FTS5 by default, PostgreSQL full-text search in production.
 
-The index covers a wish's title, problem and proposed change. `install_fulltext` and
-`drop_fulltext` create and remove it; they run after `Base.metadata.create_all` (tests, demo)
-and from migration 0002. User input never reaches the query syntax: it is split into words
-and each word is quoted (FTS5) or passed as a bound parameter to `plainto_tsquery`.
+The index itself lives with the models (`bundler.models.fulltext`). User input never reaches
+the query syntax: it is split into words and each word is quoted (FTS5) or passed as a bound
+parameter to `plainto_tsquery`.
 """
 
 from __future__ import annotations
@@ -13,13 +12,11 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Float,
     Integer,
     Select,
     and_,
     bindparam,
-    event,
     false,
     func,
     literal_column,
@@ -35,23 +32,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import Boolean
 
 from bundler.enums import WishState
-from bundler.models.base import Base
+from bundler.models.fulltext import PG_VECTOR
 from bundler.models.wishes import Wish, WishSupport
-
-FTS_TABLE = "wish_fts"
-PG_INDEX = "ix_wish_fulltext"
-# Names of the objects this module owns, so schema comparisons (Alembic) can skip them.
-FULLTEXT_OBJECTS = frozenset(
-    {
-        FTS_TABLE,
-        f"{FTS_TABLE}_data",
-        f"{FTS_TABLE}_idx",
-        f"{FTS_TABLE}_docsize",
-        f"{FTS_TABLE}_config",
-        f"{FTS_TABLE}_content",
-        PG_INDEX,
-    }
-)
 
 # Wishes a similarity check may offer: seen by the office and still alive.
 SIMILAR_STATES = frozenset(
@@ -78,84 +60,6 @@ STOPWORDS = frozenset(
 _PG_CONFIG: ColumnElement[Any] = literal_column("'dutch'::regconfig")
 
 
-# -- index ------------------------------------------------------------------------------------
-
-# Literal SQL (the table name is a constant): FTS5 and triggers have no SQLAlchemy construct.
-_SQLITE_INSTALL = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS wish_fts USING fts5(
-        title, problem, proposed_change,
-        content='wish', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2'
-    )""",
-    """CREATE TRIGGER IF NOT EXISTS wish_fts_ai AFTER INSERT ON wish BEGIN
-        INSERT INTO wish_fts(rowid, title, problem, proposed_change)
-        VALUES (new.id, new.title, new.problem, new.proposed_change);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS wish_fts_ad AFTER DELETE ON wish BEGIN
-        INSERT INTO wish_fts(wish_fts, rowid, title, problem, proposed_change)
-        VALUES ('delete', old.id, old.title, old.problem, old.proposed_change);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS wish_fts_au
-        AFTER UPDATE OF title, problem, proposed_change ON wish BEGIN
-        INSERT INTO wish_fts(wish_fts, rowid, title, problem, proposed_change)
-        VALUES ('delete', old.id, old.title, old.problem, old.proposed_change);
-        INSERT INTO wish_fts(rowid, title, problem, proposed_change)
-        VALUES (new.id, new.title, new.problem, new.proposed_change);
-    END""",
-    # Index the rows that exist already (migration on a filled database).
-    "INSERT INTO wish_fts(wish_fts) VALUES ('rebuild')",
-)
-
-_SQLITE_DROP = (
-    "DROP TRIGGER IF EXISTS wish_fts_ai",
-    "DROP TRIGGER IF EXISTS wish_fts_ad",
-    "DROP TRIGGER IF EXISTS wish_fts_au",
-    "DROP TABLE IF EXISTS wish_fts",
-)
-
-# The query must repeat the index's expression exactly, or PostgreSQL will not use the index.
-_PG_VECTOR = "to_tsvector('dutch', {t}title || ' ' || {t}problem || ' ' || {t}proposed_change)"
-_PG_INSTALL = (
-    f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON wish USING gin ({_PG_VECTOR.format(t='')})",
-)
-_PG_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
-
-
-def install_fulltext(connection: Connection) -> None:
-    """Create the full-text index on wishes for this connection's database (idempotent)."""
-    statements = {"sqlite": _SQLITE_INSTALL, "postgresql": _PG_INSTALL}.get(
-        connection.dialect.name, ()
-    )
-    for statement in statements:
-        connection.exec_driver_sql(statement)
-
-
-def drop_fulltext(connection: Connection) -> None:
-    """Remove the full-text index on wishes (idempotent)."""
-    statements = {"sqlite": _SQLITE_DROP, "postgresql": _PG_DROP}.get(connection.dialect.name, ())
-    for statement in statements:
-        connection.exec_driver_sql(statement)
-
-
-def _creates_wish(kw: dict[str, Any]) -> bool:
-    tables = kw.get("tables")
-    return tables is None or any(t.name == "wish" for t in tables)
-
-
-def _after_create(target: Any, connection: Connection, **kw: Any) -> None:
-    if _creates_wish(kw):
-        install_fulltext(connection)
-
-
-def _before_drop(target: Any, connection: Connection, **kw: Any) -> None:
-    if _creates_wish(kw):
-        drop_fulltext(connection)
-
-
-event.listen(Base.metadata, "after_create", _after_create)
-event.listen(Base.metadata, "before_drop", _before_drop)
-
-
 # -- queries ----------------------------------------------------------------------------------
 
 
@@ -179,7 +83,7 @@ def fts5_query(words: list[str], *, any_word: bool = False) -> str:
 
 
 def _pg_vector() -> ColumnElement[Any]:
-    return literal_column(_PG_VECTOR.format(t="wish."), type_=TSVECTOR())
+    return literal_column(PG_VECTOR.format(t="wish."), type_=TSVECTOR())
 
 
 def _pg_query(words: list[str], *, any_word: bool = False) -> ColumnElement[Any]:

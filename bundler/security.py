@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, request, session
+from flask import Flask, abort, current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from bundler.models import utcnow
@@ -25,8 +26,6 @@ def init_app(app: Flask) -> None:
     """Register the request hooks and the rate limiter."""
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     limiter.init_app(app)
     app.before_request(refuse_nul_bytes)
@@ -56,8 +55,6 @@ def check_csrf() -> None:
 
 def enforce_session_lifetime() -> None:
     """End a session past its absolute lifetime; Flask itself enforces the idle timeout."""
-    from flask import current_app
-
     session.permanent = True
     if not current_user.is_authenticated:
         return
@@ -70,8 +67,6 @@ def enforce_session_lifetime() -> None:
 
 def set_security_headers(response: Response) -> Response:
     """Add the security headers to every response."""
-    from flask import current_app
-
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault(

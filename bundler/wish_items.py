@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session, selectinload
 
 from bundler.grouping import PilotInfo, WishItem
@@ -59,8 +57,3 @@ def with_item_loads(statement: Select[Wish]) -> Select[Wish]:
 def load_items(session: Session, statement: Select[Wish]) -> list[WishItem]:
     """Run a select of wishes and return them as WishItems."""
     return [to_item(w) for w in session.scalars(with_item_loads(statement))]
-
-
-def items_for_ids(session: Session, ids: Sequence[int]) -> list[WishItem]:
-    """Load the given wishes as WishItems."""
-    return load_items(session, select(Wish).where(Wish.id.in_(ids)))

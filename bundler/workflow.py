@@ -37,8 +37,6 @@ REASON_REQUIRED = frozenset({S.REJECTED, S.WITHDRAWN, S.NEEDS_INFO})
 EDITABLE_BY_PILOT = frozenset({S.CONCEPT, S.NEEDS_INFO})
 # States the programme office works with (a concept is the pilot's own).
 VISIBLE_TO_OFFICE = frozenset(set(WishState) - {S.CONCEPT})
-# States that end a wish's life before a package.
-CLOSED = frozenset({S.REJECTED, S.MERGED, S.WITHDRAWN})
 
 
 def can_move(current: WishState, target: WishState, role: Role) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import current_app, session
 from flask_babel import get_locale
@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, IntegerField
 from wtforms.csrf.session import SessionCSRF
 from wtforms.meta import DefaultMeta
+
+from bundler.rules import RuleError
 
 
 class BaseForm(Form):
@@ -37,6 +39,18 @@ class BaseForm(Form):
         @property
         def csrf_context(self) -> Any:
             return session
+
+    # Operations name the field of their rule; a form may call that field differently.
+    field_aliases: ClassVar[dict[str, str]] = {}
+
+    def add_rule_error(self, error: RuleError) -> None:
+        """Put an operation's refusal next to the field it names, or above the form."""
+        name = self.field_aliases.get(error.field or "", error.field or "")
+        field = self._fields.get(name) if name else None
+        if field is not None and name != "csrf_token":
+            field.errors = [*field.errors, str(error)]
+        else:
+            self.form_errors.append(str(error))
 
 
 class CsrfForm(BaseForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -83,6 +83,7 @@ class InboxFilterForm(GetForm):
 
 
 class BulkForm(BaseForm):
+    field_aliases: ClassVar[dict[str, str]] = {"ministry": "ministerie", "reason": "reden"}
     knelpunt = MultiCheckboxField(
         _l("Knelpunten"), validators=[DataRequired(_l("Kies een of meer knelpunten."))]
     )
@@ -103,6 +104,7 @@ class BulkForm(BaseForm):
 
 
 class LegalBasisForm(BaseForm):
+    field_aliases: ClassVar[dict[str, str]] = {"ministry": "ministries"}
     version = VersionField()
     statute = SelectField(_l("Wet"), validators=[Optional()])
     article = StringField(_l("Artikel"), validators=[Optional(), Length(max=40), _article])

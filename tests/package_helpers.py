@@ -10,10 +10,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from bundler import package_ops
 from bundler.db import session_scope
 from bundler.enums import AnswerStatus, WishState
 from bundler.models import Ministry, PackageVersion, Pilot, User, Wish, WishSupport
+from bundler.packages import answers
+from bundler.packages import build as build_ops
 
 BW1 = "BWBR0002656"  # Burgerlijk Wetboek Boek 1: JenV
 GEMEENTEWET = "BWBR0005416"  # BZK
@@ -64,12 +65,12 @@ def build(
     app: Flask, code: str, *, actor_id: int | None = None, **options: Any
 ) -> PackageVersion | None:
     """Build and publish a ministry's package in this process; return the new version."""
-    options.setdefault("renderer", package_ops.render_in_process)
+    options.setdefault("renderer", build_ops.render_in_process)
     with app.app_context(), session_scope(app) as session:
         ministry = session.scalar(select(Ministry).where(Ministry.code == code))
         assert ministry is not None
         actor = session.get(User, actor_id) if actor_id else None
-        version = package_ops.build_package(session, ministry, actor=actor, **options)
+        version = build_ops.build_package(session, ministry, actor=actor, **options)
         if version is not None:
             _ = version.package.number, version.entries
             session.flush()
@@ -92,7 +93,7 @@ def answer(
         ministry = session.scalar(select(Ministry).where(Ministry.code == code))
         wish = session.get(Wish, wish_id)
         assert ministry is not None and wish is not None
-        package_ops.record_answer(
+        answers.record_answer(
             session,
             wish,
             ministry,

@@ -33,7 +33,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter, Rule
 
-from bundler import attachments, jobs, office_ops
+from bundler import attachments
 from bundler.db import session_scope
 from bundler.enums import AnswerStatus, Role, WishState
 from bundler.models import (
@@ -45,6 +45,8 @@ from bundler.models import (
     User,
     Wish,
 )
+from bundler.office import merging
+from bundler.packages import jobs
 from tests.conftest import PASSWORD, csrf_token
 from tests.package_helpers import BW1, answer, build
 from tests.routes import DUMMY_INT, IDENTITIES, make_identities, rules, targets, undeclared
@@ -302,7 +304,7 @@ def build_world(
         actor = session.get(User, office.id)
         source, target = session.get(Wish, merged.id), session.get(Wish, q_wish.id)
         assert source is not None and target is not None
-        office_ops.merge(session, source, target, actor=actor)
+        merging.merge(session, source, target, actor=actor)
         jenv = session.scalar(select(Ministry).where(Ministry.code == "JenV"))
         assert jenv is not None
         job_id = jobs.create_job(session, [jenv], kind="one", actor=actor).id

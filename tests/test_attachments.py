@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bundler import attachments
 from bundler.enums import Role, WishState
 from bundler.models import Attachment, Ministry, Pilot, User, Wish, WishSupport, wish_ministry
+from bundler.rules import RuleError
 from tests.conftest import csrf_token
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -117,14 +118,14 @@ def test_allowed_types_are_recognised_from_bytes(make: Callable[[], bytes], kind
     ],
 )
 def test_other_types_are_refused(make: Callable[[], bytes]) -> None:
-    with pytest.raises(attachments.AttachmentError):
+    with pytest.raises(RuleError):
         attachments.content_type_of(make())
 
 
 @pytest.mark.parametrize(("width", "height"), [(7000, 7000), (10_000, 10_000), (30_000, 30_000)])
 def test_images_over_the_pixel_limit_are_refused_without_decoding(width: int, height: int) -> None:
     started = time.perf_counter()
-    with pytest.raises(attachments.AttachmentError, match="megapixel"):
+    with pytest.raises(RuleError, match="megapixel"):
         attachments.content_type_of(png_header(width, height))
     assert time.perf_counter() - started < 1
 
@@ -182,14 +183,14 @@ def test_store_writes_atomically_under_a_generated_name(tmp_path: Path) -> None:
 
 def test_store_refuses_empty_and_wrong_files(tmp_path: Path) -> None:
     for data in (b"", image("GIF")):
-        with pytest.raises(attachments.AttachmentError):
+        with pytest.raises(RuleError):
             attachments.store(tmp_path, data, "x.png")
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("name", ["../secret_key", "/etc/passwd", "abc.pdf", "A" * 32 + ".pdf"])
 def test_path_of_refuses_names_it_did_not_make(tmp_path: Path, name: str) -> None:
-    with pytest.raises(attachments.AttachmentError):
+    with pytest.raises(RuleError):
         attachments.path_of(tmp_path, name)
 
 

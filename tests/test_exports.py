@@ -10,11 +10,11 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from bundler import exports
 from bundler.enums import Role, WishState
 from bundler.grouping import PilotInfo, WishItem
-from bundler.inbox import WishRow
 from bundler.models import WishSupport
+from bundler.office import exports
+from bundler.office.rows import WishRow
 
 HEADERS = [
     "Kenmerk",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bundler import office_ops
 from bundler.enums import Role, WishState
 from bundler.grouping import group_wishes
-from bundler.inbox import overview_items
 from bundler.models import AuditEvent, Wish, WishMerge, WishSupport
+from bundler.office import merging
+from bundler.office.rows import overview_items
+from bundler.rules import RuleError
 from tests.conftest import post_form
 
 S = WishState
@@ -57,7 +58,7 @@ def test_merge_makes_the_pilot_a_supporter_with_its_text(db, make_wish, pilots):
     )
     b = make_wish(pilots[1], title="Aangifte overlijden")
     a, b = load(db, a, b)
-    record = office_ops.merge(db, a, b)
+    record = merging.merge(db, a, b)
     db.commit()
     a, b = load(db, a, b)
     assert a.state is S.MERGED
@@ -85,7 +86,7 @@ def test_merge_then_unmerge_restores_both_wishes_exactly(db, make_wish, pilots):
     before_a, before_b = snapshot(db, a.id), snapshot(db, b.id)
 
     a_db, b_db = load(db, a, b)
-    office_ops.merge(db, a_db, b_db)
+    merging.merge(db, a_db, b_db)
     db.commit()
     a_db, b_db = load(db, a, b)
     assert {s.pilot.name for s in b_db.supports} == {"Pilot A", "Pilot C", "Pilot D"}
@@ -93,7 +94,7 @@ def test_merge_then_unmerge_restores_both_wishes_exactly(db, make_wish, pilots):
     moved = next(s for s in b_db.supports if s.pilot.name == "Pilot C")
     assert moved.note == "C loopt hier ook tegenaan"
 
-    office_ops.unmerge(db, a_db)
+    merging.unmerge(db, a_db)
     db.commit()
     assert snapshot(db, a.id) == before_a
     assert snapshot(db, b.id) == before_b
@@ -109,14 +110,14 @@ def test_pilot_already_supporting_the_target_gets_the_text_in_its_note(db, make_
     db.commit()
     before_b = snapshot(db, b.id)
     a_db, b_db = load(db, a, b)
-    record = office_ops.merge(db, a_db, b_db)
+    record = merging.merge(db, a_db, b_db)
     db.commit()
     a_db, b_db = load(db, a, b)
     [only] = b_db.supports
     assert only.note.startswith("Wij ook\n\n")
     assert "Zelfde probleem" in only.note
     assert record.previous_note == "Wij ook"
-    office_ops.unmerge(db, a_db)
+    merging.unmerge(db, a_db)
     db.commit()
     assert snapshot(db, b.id) == before_b
 
@@ -124,11 +125,11 @@ def test_pilot_already_supporting_the_target_gets_the_text_in_its_note(db, make_
 def test_same_pilot_twice_adds_no_support(db, make_wish, pilots):
     a, b = make_wish(pilots[0]), make_wish(pilots[0])
     a_db, b_db = load(db, a, b)
-    record = office_ops.merge(db, a_db, b_db)
+    record = merging.merge(db, a_db, b_db)
     db.commit()
     assert record.support_id is None
     assert load(db, b)[0].supports == []
-    office_ops.unmerge(db, load(db, a)[0])
+    merging.unmerge(db, load(db, a)[0])
     db.commit()
     assert load(db, a)[0].state is S.SUBMITTED
 
@@ -147,31 +148,31 @@ def test_merge_refuses_closed_wishes(db, make_wish, pilots, source_state, target
     a = make_wish(pilots[0], state=source_state)
     b = make_wish(pilots[1], state=target_state)
     a_db, b_db = load(db, a, b)
-    with pytest.raises(office_ops.OfficeError):
-        office_ops.merge(db, a_db, b_db)
+    with pytest.raises(RuleError):
+        merging.merge(db, a_db, b_db)
 
 
 def test_a_wish_cannot_be_merged_with_itself(db, make_wish, pilots):
     [a] = load(db, make_wish(pilots[0]))
-    with pytest.raises(office_ops.OfficeError):
-        office_ops.merge(db, a, a)
+    with pytest.raises(RuleError):
+        merging.merge(db, a, a)
 
 
 def test_undo_works_like_a_stack(db, make_wish, pilots):
     a, b, c = make_wish(pilots[0]), make_wish(pilots[1]), make_wish(pilots[2])
     a_db, b_db = load(db, a, b)
-    office_ops.merge(db, a_db, b_db)
+    merging.merge(db, a_db, b_db)
     db.commit()
     b_db, c_db = load(db, b, c)
-    office_ops.merge(db, b_db, c_db)  # B's supporter A moves on to C
+    merging.merge(db, b_db, c_db)  # B's supporter A moves on to C
     db.commit()
     assert {s.pilot.name for s in load(db, c)[0].supports} == {"Pilot A", "Pilot B"}
-    with pytest.raises(office_ops.OfficeError, match="eerst"):
-        office_ops.unmerge(db, load(db, a)[0])
+    with pytest.raises(RuleError, match="eerst"):
+        merging.unmerge(db, load(db, a)[0])
     db.rollback()
-    office_ops.unmerge(db, load(db, b)[0])
+    merging.unmerge(db, load(db, b)[0])
     db.commit()
-    office_ops.unmerge(db, load(db, a)[0])
+    merging.unmerge(db, load(db, a)[0])
     db.commit()
     a_db, b_db, c_db = load(db, a, b, c)
     assert (a_db.state, b_db.state) == (S.SUBMITTED, S.SUBMITTED)
@@ -180,15 +181,15 @@ def test_undo_works_like_a_stack(db, make_wish, pilots):
 
 def test_unmerge_of_a_wish_that_is_not_merged_is_refused(db, make_wish, pilots):
     [a] = load(db, make_wish(pilots[0]))
-    with pytest.raises(office_ops.OfficeError):
-        office_ops.unmerge(db, a)
+    with pytest.raises(RuleError):
+        merging.unmerge(db, a)
 
 
 def test_merge_and_unmerge_are_audited_on_both_wishes(db, make_wish, pilots):
     a, b = make_wish(pilots[0]), make_wish(pilots[1])
-    office_ops.merge(db, *load(db, a, b))
+    merging.merge(db, *load(db, a, b))
     db.commit()
-    office_ops.unmerge(db, load(db, a)[0])
+    merging.unmerge(db, load(db, a)[0])
     db.commit()
     events = {(e.action, e.object_id) for e in db.scalars(select(AuditEvent))}
     assert events >= {
@@ -210,7 +211,7 @@ def test_merge_and_unmerge_are_audited_on_both_wishes(db, make_wish, pilots):
 def test_overview_lists_the_merged_wish_once_with_both_pilots(db, make_wish, pilots):
     a = make_wish(pilots[0], state=S.ACCEPTED, statute="BWBR0002656", article="19h")
     b = make_wish(pilots[1], state=S.ACCEPTED, statute="BWBR0002656", article="19h")
-    office_ops.merge(db, *load(db, a, b))
+    merging.merge(db, *load(db, a, b))
     db.commit()
     [jenv] = group_wishes(overview_items(db))
     assert jenv.code == "JenV"

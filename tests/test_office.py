@@ -539,7 +539,7 @@ def test_office_home_links_into_the_inbox(client, office, make_pilot, make_wish)
 
 
 def test_big_overview_stops_at_the_articles(client, office, make_pilot, make_wish, monkeypatch):
-    from bundler import office as office_views
+    from bundler.office import overview as office_views
 
     monkeypatch.setattr(office_views, "OVERVIEW_FULL_TREE_LIMIT", 3)
     pilot = make_pilot()

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from bundler.enums import Urgency, WishState
-from bundler.inbox import (
+from bundler.office.filters import (
     INBOX_STATES,
     PER_PAGE_CHOICES,
     SORTS,
     InboxFilter,
-    paginate,
     parse_filter,
 )
+from bundler.pagination import paginate
 
 
 def test_defaults_show_every_state_the_office_sees():

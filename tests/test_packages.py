@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bundler import package_ops, storage
+from bundler import storage
 from bundler.enums import AnswerStatus, WishState
 from bundler.models import (
     AuditEvent,
@@ -20,6 +20,9 @@ from bundler.models import (
     StoredFile,
     Wish,
 )
+from bundler.packages import build as build_ops
+from bundler.packages import follow_up
+from bundler.packages.content import included_wishes
 from bundler.pdf import RenderError
 from tests.package_helpers import JEUGDWET, answer, build, make_story
 
@@ -125,7 +128,7 @@ def test_offered_wishes_stay_while_the_answer_is_open(
         )
     with app.app_context():
         ministry = db.scalar(select(Ministry).where(Ministry.code == "JenV"))
-        ids = [w.id for w in package_ops.included_wishes(db, ministry)]
+        ids = [w.id for w in included_wishes(db, ministry)]
     assert (wish.id in ids) is included
 
 
@@ -135,8 +138,8 @@ def test_an_answer_by_another_ministry_does_not_close_a_shared_wish(app, db, mak
     with app.app_context():
         jenv = db.scalar(select(Ministry).where(Ministry.code == "JenV"))
         vws = db.scalar(select(Ministry).where(Ministry.code == "VWS"))
-        assert [w.id for w in package_ops.included_wishes(db, jenv)] == [wish.id]
-        assert package_ops.included_wishes(db, vws) == []
+        assert [w.id for w in included_wishes(db, jenv)] == [wish.id]
+        assert included_wishes(db, vws) == []
 
 
 def test_a_shared_wish_is_in_each_ministrys_package(app, db, make_pilot, make_wish):
@@ -182,7 +185,7 @@ def test_a_closed_package_makes_the_next_build_start_a_new_number(app, db, make_
     first = build(app, "JenV")
     with app.app_context():
         package = db.get(Package, first.package_id)
-        package_ops.close_package(db, package, actor=None)
+        build_ops.close_package(db, package, actor=None)
         db.commit()
     make_wish(story.raising, state=WishState.ACCEPTED, statute="BWBR0002656", article="1")
     second = build(app, "JenV")
@@ -215,7 +218,7 @@ def test_a_crash_halfway_through_publishing_leaves_nothing(
     app, db, make_pilot, make_wish, monkeypatch
 ):
     story = make_story(make_pilot, make_wish, app)
-    real = package_ops.audit.record
+    real = build_ops.audit.record
     calls = []
 
     def record(session, action, **kwargs):
@@ -224,7 +227,7 @@ def test_a_crash_halfway_through_publishing_leaves_nothing(
             raise RuntimeError("crash after the files were stored and one wish moved")
         return real(session, action, **kwargs)
 
-    monkeypatch.setattr(package_ops.audit, "record", record)
+    monkeypatch.setattr(build_ops.audit, "record", record)
     with pytest.raises(RuntimeError):
         build(app, "JenV")
     _nothing_published(db, story.death, story.birth)
@@ -239,9 +242,9 @@ def test_publish_refuses_when_wishes_changed_during_the_render(app, db, make_pil
 
             with session_scope(app) as other:
                 other.get(Wish, story.death.id).title = "Intussen gewijzigd"
-        return package_ops.render_in_process(html, attachments, created)
+        return build_ops.render_in_process(html, attachments, created)
 
-    with pytest.raises(package_ops.BuildConflict):
+    with pytest.raises(build_ops.BuildConflict):
         build(app, "JenV", renderer=render_while_someone_edits)
     assert _count(db, PackageVersion) == 0
 
@@ -252,12 +255,12 @@ def test_ministries_with_wishes_and_readiness(app, db, make_pilot, make_wish):
     build(app, "JenV")
     answer(app, story.death.id, "JenV", AnswerStatus.REALISED, effective_date=dt.date(2026, 7, 1))
     with app.app_context():
-        codes = [m.code for m in package_ops.ministries_with_wishes(db)]
-        ready = package_ops.readiness(db)
+        codes = [m.code for m in build_ops.ministries_with_wishes(db)]
+        ready = follow_up.readiness(db)
         by_code = {db.get(Ministry, k).code: v for k, v in ready.items()}
     assert codes == ["BZK", "JenV"]
-    assert by_code["BZK"] == package_ops.Readiness(accepted=1, open_offered=0)
-    assert by_code["JenV"] == package_ops.Readiness(accepted=0, open_offered=1)
+    assert by_code["BZK"] == follow_up.Readiness(accepted=1, open_offered=0)
+    assert by_code["JenV"] == follow_up.Readiness(accepted=0, open_offered=1)
 
 
 def test_follow_up_rows_time_to_answer(app, db, make_pilot, make_wish):
@@ -266,7 +269,7 @@ def test_follow_up_rows_time_to_answer(app, db, make_pilot, make_wish):
     assert version is not None
     answer(app, story.death.id, "JenV", AnswerStatus.RECEIVED)
     with app.app_context():
-        rows = {r.reference: r for r in package_ops.offered_rows(db)}
+        rows = {r.reference: r for r in follow_up.offered_rows(db)}
     assert set(rows) == {story.death.reference, story.birth.reference}
     death = rows[story.death.reference]
     assert death.offered_at == dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)

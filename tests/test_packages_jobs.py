@@ -8,9 +8,9 @@ import pytest
 from huey import MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
 from sqlalchemy import func, select
 
-from bundler import jobs
 from bundler.enums import Role, WishState
 from bundler.models import BuildJob, BuildStep, Package, PackageVersion, StoredFile, Wish
+from bundler.packages import jobs
 from tests.conftest import post_form
 from tests.package_helpers import make_story
 
@@ -146,7 +146,7 @@ def test_a_crashing_build_step_is_recorded_as_failed(
     def crash(*args, **kwargs):
         raise RuntimeError("kapot halverwege")
 
-    monkeypatch.setattr(jobs.package_ops, "publish", crash)
+    monkeypatch.setattr(jobs.build, "publish", crash)
     post_form(client, "/bureau/pakketten/JenV/bouwen", {}, page="/bureau/pakketten")
     jobs.run_pending(app)
     db.expire_all()

@@ -22,6 +22,7 @@ from bundler.models import (
     User,
     Wish,
 )
+from bundler.rules import RuleError
 from tests.conftest import post_form
 
 
@@ -286,7 +287,7 @@ def test_set_municipalities_rejoin_and_ops_errors(
     back = next(p for p in pilot.participations if p.municipality_id == current[0].id)
     assert (back.left_on, back.joined_on) == (None, dt.date(2026, 2, 1))
     office = db.get(User, make_user(Role.OFFICE).id)
-    with pytest.raises(pilot_ops.PilotError):
+    with pytest.raises(RuleError):
         pilot_ops.update_pilot(
             db,
             pilot,
@@ -296,7 +297,7 @@ def test_set_municipalities_rejoin_and_ops_errors(
             municipalities=current,
             members=[office],
         )
-    with pytest.raises(pilot_ops.PilotError):
+    with pytest.raises(RuleError):
         pilot_ops.move_phase(db, pilot, phase=pilot.phase, on=dt.date.today())
     assert pilot_ops.next_phase(Phase.PILOT) is Phase.LIMITED_SCALE_UP
     assert pilot_ops.next_phase(Phase.STANDARD) is None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bundler import search
 from bundler.db import make_engine
 from bundler.enums import WishState
-from bundler.models import Base, Statute, Wish
+from bundler.models import Base, Statute, Wish, fulltext
 
 
 def ids(db: Session, query: str) -> set[int]:
@@ -236,13 +236,13 @@ def test_similar_without_anything_to_compare_is_empty(
 def test_install_is_idempotent_and_drop_removes_it(app: Flask, db: Session) -> None:
     engine = app.extensions["bundler.engine"]
     with engine.begin() as connection:
-        search.install_fulltext(connection)
-        search.install_fulltext(connection)
+        fulltext.install_fulltext(connection)
+        fulltext.install_fulltext(connection)
     with engine.begin() as connection:
-        search.drop_fulltext(connection)
+        fulltext.drop_fulltext(connection)
         assert not _fulltext_present(connection)
-        search.drop_fulltext(connection)
-        search.install_fulltext(connection)
+        fulltext.drop_fulltext(connection)
+        fulltext.install_fulltext(connection)
         assert _fulltext_present(connection)
 
 
@@ -250,7 +250,7 @@ def _fulltext_present(connection: Any) -> bool:
     inspector = inspect(connection)
     if connection.dialect.name == "sqlite":
         return "wish_fts" in inspector.get_table_names()
-    return search.PG_INDEX in {i["name"] for i in inspector.get_indexes("wish")}
+    return fulltext.PG_INDEX in {i["name"] for i in inspector.get_indexes("wish")}
 
 
 def test_install_indexes_existing_rows(
@@ -258,10 +258,10 @@ def test_install_indexes_existing_rows(
 ) -> None:
     engine = app.extensions["bundler.engine"]
     with engine.begin() as connection:
-        search.drop_fulltext(connection)
+        fulltext.drop_fulltext(connection)
     wish = make_wish(make_pilot(), title="Kieswet stempas")
     with engine.begin() as connection:
-        search.install_fulltext(connection)
+        fulltext.install_fulltext(connection)
     assert ids(db, "stempas") == {wish.id}
 
 
@@ -283,7 +283,7 @@ def test_postgresql_uses_the_gin_index(db: Session) -> None:
     statement = select(Wish.id).where(Wish.id.in_(search.matching_wish_ids("aangifte")))
     compiled = statement.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
     plan = "\n".join(db.scalars(text(f"EXPLAIN {compiled}")))
-    assert search.PG_INDEX in plan
+    assert fulltext.PG_INDEX in plan
 
 
 def test_migration_0002_installs_and_removes_the_index(tmp_path: Any) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bundler import numbering, wish_ops
+from bundler import numbering
 from bundler.enums import AnswerStatus, RelationKind, Role, Urgency, WishState
 from bundler.models import (
     Answer,
@@ -23,6 +23,9 @@ from bundler.models import (
     WishSupport,
     utcnow,
 )
+from bundler.rules import RuleError, StaleEdit
+from bundler.wishes import ops, visibility
+from bundler.wishes.timeline import timeline
 
 
 def load_user(db: Session, user: User) -> User:
@@ -43,8 +46,8 @@ def statute(db: Session, bwb_id: str = "BWBR0002656") -> Statute:
     return found
 
 
-def complete(db: Session, **values: Any) -> wish_ops.WishData:
-    data = wish_ops.WishData(
+def complete(db: Session, **values: Any) -> ops.WishData:
+    data = ops.WishData(
         title="Digitale aangifte van overlijden",
         problem="Nabestaanden moeten naar het gemeentehuis.",
         statute=statute(db),
@@ -101,9 +104,9 @@ def test_visibility_rule_per_role_and_state(
         user = load_user(db, user)
         row = load_wish(db, wish)
         by_query = db.scalar(
-            select(Wish.id).where(Wish.id == wish.id, wish_ops.visible_wishes_filter(user))
+            select(Wish.id).where(Wish.id == wish.id, visibility.visible_wishes_filter(user))
         )
-        assert wish_ops.can_view(user, row) is expected[name], name
+        assert visibility.can_view(user, row) is expected[name], name
         assert (by_query is not None) is expected[name], name
 
 
@@ -119,16 +122,16 @@ def test_edit_and_withdraw_rights(
     office = load_user(db, make_user(Role.OFFICE))
     for state in WishState:
         wish = load_wish(db, make_wish(pilot, state=state))
-        assert wish_ops.can_edit(member, wish) is (
+        assert visibility.can_edit(member, wish) is (
             state in (WishState.CONCEPT, WishState.NEEDS_INFO)
         )
-        assert wish_ops.can_withdraw(member, wish) is (
+        assert visibility.can_withdraw(member, wish) is (
             state
             in (WishState.CONCEPT, WishState.SUBMITTED, WishState.NEEDS_INFO, WishState.IN_TRIAGE)
         )
-        assert not wish_ops.can_edit(outsider, wish)
-        assert not wish_ops.can_edit(office, wish)
-        assert not wish_ops.can_withdraw(office, wish)
+        assert not visibility.can_edit(outsider, wish)
+        assert not visibility.can_edit(office, wish)
+        assert not visibility.can_withdraw(office, wish)
 
 
 # -- numbering ---------------------------------------------------------------------------------
@@ -140,8 +143,8 @@ def test_create_assigns_the_next_reference_of_the_year(
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
     pilot = user.pilots[0]
-    first = wish_ops.create_wish(db, pilot=pilot, data=complete(db), actor=user)
-    second = wish_ops.create_wish(db, pilot=pilot, data=complete(db, title="Twee"), actor=user)
+    first = ops.create_wish(db, pilot=pilot, data=complete(db), actor=user)
+    second = ops.create_wish(db, pilot=pilot, data=complete(db, title="Twee"), actor=user)
     year = utcnow().year
     assert first.reference == numbering.wish_reference(year, 1)
     assert second.reference == numbering.wish_reference(year, 2)
@@ -158,12 +161,12 @@ def test_reference_clash_is_retried(
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
     pilot = user.pilots[0]
-    existing = wish_ops.create_wish(db, pilot=pilot, data=complete(db), actor=user)
+    existing = ops.create_wish(db, pilot=pilot, data=complete(db), actor=user)
     db.commit()
     # Simulate a request that read the references before `existing` was committed.
     answers = iter([1, 1, 2])
     monkeypatch.setattr(numbering, "next_wish_sequence", lambda taken, year: next(answers))
-    wish = wish_ops.create_wish(db, pilot=pilot, data=complete(db, title="Later"), actor=user)
+    wish = ops.create_wish(db, pilot=pilot, data=complete(db, title="Later"), actor=user)
     db.commit()
     assert existing.reference.endswith("-0001")
     assert wish.reference.endswith("-0002")
@@ -180,10 +183,10 @@ def test_reference_gives_up_after_repeated_clashes(
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
     pilot = user.pilots[0]
-    wish_ops.create_wish(db, pilot=pilot, data=complete(db), actor=user)
+    ops.create_wish(db, pilot=pilot, data=complete(db), actor=user)
     monkeypatch.setattr(numbering, "next_wish_sequence", lambda taken, year: 1)
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.create_wish(db, pilot=pilot, data=complete(db, title="Later"), actor=user)
+    with pytest.raises(RuleError):
+        ops.create_wish(db, pilot=pilot, data=complete(db, title="Later"), actor=user)
 
 
 def test_create_refuses_a_pilot_that_is_not_the_users(
@@ -193,8 +196,8 @@ def test_create_refuses_a_pilot_that_is_not_the_users(
     user = load_user(db, make_user(Role.PILOT, pilots=[own]))
     foreign = db.get(Pilot, other.id)
     assert foreign is not None
-    with pytest.raises(wish_ops.WishError) as caught:
-        wish_ops.create_wish(db, pilot=foreign, data=complete(db), actor=user)
+    with pytest.raises(RuleError) as caught:
+        ops.create_wish(db, pilot=foreign, data=complete(db), actor=user)
     assert caught.value.field == "pilot"
 
 
@@ -206,9 +209,7 @@ def test_create_and_submit_sets_state_time_and_audit(
 ) -> None:
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
-    wish = wish_ops.create_wish(
-        db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True
-    )
+    wish = ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True)
     assert wish.state is WishState.SUBMITTED
     assert wish.submitted_at is not None
     actions = db.scalars(
@@ -232,13 +233,13 @@ def test_create_and_submit_sets_state_time_and_audit(
     ],
 )
 def test_incomplete_names_what_is_missing(db: Session, change: dict[str, Any], field: str) -> None:
-    assert wish_ops.incomplete(complete(db)) == {}
-    assert list(wish_ops.incomplete(complete(db, **change))) == [field]
+    assert ops.incomplete(complete(db)) == {}
+    assert list(ops.incomplete(complete(db, **change))) == [field]
 
 
 def test_unknown_statute_needs_no_article(db: Session) -> None:
     data = complete(db, statute=None, statute_unknown=True, article="")
-    assert wish_ops.incomplete(data) == {}
+    assert ops.incomplete(data) == {}
 
 
 def test_submit_refuses_an_incomplete_concept(
@@ -246,11 +247,11 @@ def test_submit_refuses_an_incomplete_concept(
 ) -> None:
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
-    wish = wish_ops.create_wish(
-        db, pilot=user.pilots[0], data=wish_ops.WishData(title="Alleen een titel"), actor=user
+    wish = ops.create_wish(
+        db, pilot=user.pilots[0], data=ops.WishData(title="Alleen een titel"), actor=user
     )
-    with pytest.raises(wish_ops.WishError) as caught:
-        wish_ops.submit_wish(db, wish, actor=user)
+    with pytest.raises(RuleError) as caught:
+        ops.submit_wish(db, wish, actor=user)
     assert caught.value.field == "problem"
     assert wish.state is WishState.CONCEPT
 
@@ -261,7 +262,7 @@ def test_unknown_statute_clears_article(
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
     data = complete(db, statute=statute(db), statute_unknown=True)
-    wish = wish_ops.create_wish(db, pilot=user.pilots[0], data=data, actor=user)
+    wish = ops.create_wish(db, pilot=user.pilots[0], data=data, actor=user)
     assert wish.statute is None
     assert wish.statute_unknown
     assert (wish.article, wish.paragraph) == ("", "")
@@ -272,18 +273,16 @@ def test_update_records_only_what_changed_and_checks_version(
 ) -> None:
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
-    wish = wish_ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user)
+    wish = ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user)
     db.commit()
     version = wish.version
-    wish_ops.update_wish(
-        db, wish, data=complete(db, title="Nieuwe titel"), actor=user, version=version
-    )
+    ops.update_wish(db, wish, data=complete(db, title="Nieuwe titel"), actor=user, version=version)
     db.commit()
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "wish.updated")).one()
     assert event.after == {"title": "Nieuwe titel"}
     assert event.before == {"title": "Digitale aangifte van overlijden"}
-    with pytest.raises(wish_ops.StaleWish):
-        wish_ops.update_wish(db, wish, data=complete(db), actor=user, version=version)
+    with pytest.raises(StaleEdit):
+        ops.update_wish(db, wish, data=complete(db), actor=user, version=version)
 
 
 def test_update_is_refused_once_submitted(
@@ -291,11 +290,9 @@ def test_update_is_refused_once_submitted(
 ) -> None:
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
-    wish = wish_ops.create_wish(
-        db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True
-    )
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.update_wish(db, wish, data=complete(db, title="Te laat"), actor=user)
+    wish = ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True)
+    with pytest.raises(RuleError):
+        ops.update_wish(db, wish, data=complete(db, title="Te laat"), actor=user)
 
 
 def test_resubmission_keeps_first_submission_time(
@@ -303,13 +300,11 @@ def test_resubmission_keeps_first_submission_time(
 ) -> None:
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
-    wish = wish_ops.create_wish(
-        db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True
-    )
+    wish = ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True)
     first = wish.submitted_at
     wish.state = WishState.NEEDS_INFO
     wish.state_reason = "Welk lid?"
-    wish_ops.submit_wish(db, wish, actor=user)
+    ops.submit_wish(db, wish, actor=user)
     assert wish.state is WishState.SUBMITTED
     assert wish.state_reason == ""
     assert wish.submitted_at == first
@@ -320,16 +315,14 @@ def test_withdraw_needs_reason_and_is_recorded(
 ) -> None:
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
-    wish = wish_ops.create_wish(
-        db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True
-    )
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.withdraw_wish(db, wish, reason="  ", actor=user)
-    wish_ops.withdraw_wish(db, wish, reason="Opgelost via een AMvB", actor=user)
+    wish = ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True)
+    with pytest.raises(RuleError):
+        ops.withdraw_wish(db, wish, reason="  ", actor=user)
+    ops.withdraw_wish(db, wish, reason="Opgelost via een AMvB", actor=user)
     assert wish.state is WishState.WITHDRAWN
     assert wish.state_reason == "Opgelost via een AMvB"
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.withdraw_wish(db, wish, reason="nog eens", actor=user)
+    with pytest.raises(RuleError):
+        ops.withdraw_wish(db, wish, reason="nog eens", actor=user)
 
 
 def test_support_rules(
@@ -344,16 +337,16 @@ def test_support_rules(
     user = load_user(db, make_user(Role.PILOT, pilots=[raiser, joiner]))
     row = load_wish(db, wish)
     own, other = (p for p in sorted(user.pilots, key=lambda p: p.id))
-    assert wish_ops.supporting_pilot_choices(user, row) == [other]
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.support_wish(db, row, pilot=own, note="", actor=user)
-    support = wish_ops.support_wish(db, row, pilot=other, note=" Ook bij ons ", actor=user)
+    assert visibility.supporting_pilot_choices(user, row) == [other]
+    with pytest.raises(RuleError):
+        ops.support_wish(db, row, pilot=own, note="", actor=user)
+    support = ops.support_wish(db, row, pilot=other, note=" Ook bij ons ", actor=user)
     assert support.note == "Ook bij ons"
-    assert wish_ops.supporting_pilot_choices(user, row) == []
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.support_wish(db, row, pilot=other, note="", actor=user)
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.support_wish(db, load_wish(db, concept), pilot=other, note="", actor=user)
+    assert visibility.supporting_pilot_choices(user, row) == []
+    with pytest.raises(RuleError):
+        ops.support_wish(db, row, pilot=other, note="", actor=user)
+    with pytest.raises(RuleError):
+        ops.support_wish(db, load_wish(db, concept), pilot=other, note="", actor=user)
 
 
 # -- relations ---------------------------------------------------------------------------------
@@ -369,7 +362,7 @@ def test_support_rules(
     ],
 )
 def test_parse_references(raw: str, found: list[str]) -> None:
-    assert wish_ops.parse_references(raw) == found
+    assert ops.parse_references(raw) == found
 
 
 def test_relations_resolve_only_wishes_the_user_may_refer_to(
@@ -384,12 +377,11 @@ def test_relations_resolve_only_wishes_the_user_may_refer_to(
     foreign_concept = make_wish(other, state=WishState.CONCEPT)
     own_concept = make_wish(own, state=WishState.CONCEPT)
     assert [
-        w.id
-        for w in wish_ops.resolve_references(db, user, [death.reference, own_concept.reference])
+        w.id for w in ops.resolve_references(db, user, [death.reference, own_concept.reference])
     ] == [death.id, own_concept.id]
     for missing in (foreign_concept.reference, "KN-1999-0001"):
-        with pytest.raises(wish_ops.WishError) as caught:
-            wish_ops.resolve_references(db, user, [missing])
+        with pytest.raises(RuleError) as caught:
+            ops.resolve_references(db, user, [missing])
         # The same words whether it does not exist or is someone else's concept.
         assert str(caught.value) == f"Knelpunt {missing} is niet gevonden."
 
@@ -403,18 +395,18 @@ def test_relations_are_stored_changed_and_checked(
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
     death, birth = load_wish(db, make_wish(pilot)), load_wish(db, make_wish(pilot))
-    wish = wish_ops.create_wish(
+    wish = ops.create_wish(
         db, pilot=user.pilots[0], data=complete(db, follows_from=[death]), actor=user
     )
     assert [(r.kind, r.related_id) for r in wish.relations] == [
         (RelationKind.FOLLOWS_FROM, death.id)
     ]
-    wish_ops.update_wish(db, wish, data=complete(db, depends_on=[birth]), actor=user)
+    ops.update_wish(db, wish, data=complete(db, depends_on=[birth]), actor=user)
     assert [(r.kind, r.related_id) for r in wish.relations] == [(RelationKind.DEPENDS_ON, birth.id)]
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.update_wish(db, wish, data=complete(db, depends_on=[wish]), actor=user)
-    with pytest.raises(wish_ops.WishError):
-        wish_ops.update_wish(
+    with pytest.raises(RuleError):
+        ops.update_wish(db, wish, data=complete(db, depends_on=[wish]), actor=user)
+    with pytest.raises(RuleError):
+        ops.update_wish(
             db, wish, data=complete(db, depends_on=[death], follows_from=[death]), actor=user
         )
 
@@ -427,9 +419,7 @@ def test_timeline_merges_events_and_answers_in_time_order(
 ) -> None:
     pilot = make_pilot()
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
-    wish = wish_ops.create_wish(
-        db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True
-    )
+    wish = ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user, submit=True)
     jenv = db.scalar(select(Ministry).where(Ministry.code == "JenV"))
     assert jenv is not None
     db.add(
@@ -442,8 +432,8 @@ def test_timeline_merges_events_and_answers_in_time_order(
         )
     )
     db.flush()
-    wish_ops.withdraw_wish(db, wish, reason="Niet meer nodig", actor=user)
-    entries = wish_ops.timeline(db, wish)
+    ops.withdraw_wish(db, wish, reason="Niet meer nodig", actor=user)
+    entries = timeline(db, wish)
     # The withdrawal happened before the (future-dated) answer.
     assert [e.action for e in entries] == ["wish.created", "wish.state", "wish.state", "answer"]
     assert entries[-1].answer is not None

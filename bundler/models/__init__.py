@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models; import them from here."""
 
 from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, WishState
+from bundler.models import fulltext as _fulltext  # noqa: F401 - registers the index DDL
 from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User, pilot_member
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
@@ -60,6 +61,3 @@ __all__ = [
     "utcnow",
     "wish_ministry",
 ]
-
-# Registers the full-text index DDL on Base.metadata, so create_all builds it too.
-from bundler import search as _search  # noqa: F401

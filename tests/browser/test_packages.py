@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from bundler import jobs
 from bundler.enums import Role
 from bundler.models import Package, PackageVersion
+from bundler.packages import jobs
 from tests.package_helpers import build, make_story
 
 

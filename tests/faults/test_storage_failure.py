@@ -15,7 +15,7 @@ import tempfile
 import pytest
 from sqlalchemy import event, func, select
 
-from bundler import jobs, pdf
+from bundler import pdf
 from bundler.db import session_scope
 from bundler.enums import WishState
 from bundler.models import (
@@ -27,6 +27,7 @@ from bundler.models import (
     StoredFile,
     Wish,
 )
+from bundler.packages import jobs
 from tests.package_helpers import make_story
 
 

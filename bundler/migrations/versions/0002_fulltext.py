@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from bundler import search
+from bundler.models import fulltext
 
 revision = "0002"
 down_revision = "0001"
@@ -17,8 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    search.install_fulltext(op.get_bind())
+    fulltext.install_fulltext(op.get_bind())
 
 
 def downgrade() -> None:
-    search.drop_fulltext(op.get_bind())
+    fulltext.drop_fulltext(op.get_bind())

@@ -1,132 +1,36 @@
 """Operations on wishes for pilot teams: create, update, submit, withdraw, support, attach.
 
-They add and flush, never commit. The visibility rule lives here, once, for every area:
-`visible_wishes_filter(user)` for queries and `can_view(user, wish)` for one wish.
+They add and flush, never commit, and raise RuleError (with the field it is about) when a
+rule refuses the change. Who may see or change a wish is decided in `visibility`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from bundler import audit, numbering, search, workflow
 from bundler.attachments import MAX_PER_WISH, StoredFile
 from bundler.enums import RelationKind, Role, Urgency, WishState
-from bundler.models import (
-    Answer,
-    Attachment,
-    AuditEvent,
-    Pilot,
-    Statute,
-    User,
-    Wish,
-    WishRelation,
-    WishSupport,
-    utcnow,
-    wish_ministry,
+from bundler.models import Attachment, Pilot, Statute, User, Wish, WishRelation, WishSupport, utcnow
+from bundler.rules import RuleError, StaleEdit
+from bundler.wishes.visibility import (
+    can_edit,
+    can_withdraw,
+    is_raising_member,
+    pilot_ids,
+    supporting_pilot_choices,
 )
 
 REFERENCE_ATTEMPTS = 5
-
-
-class WishError(ValueError):
-    """A request that breaks a rule; the message is Dutch and meant for the user."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-# -- who sees what -----------------------------------------------------------------------------
-
-
-def _pilot_ids(user: User) -> list[int]:
-    return [p.id for p in user.pilots]
-
-
-def visible_wishes_filter(user: User) -> ColumnElement[bool]:
-    """Return the condition on Wish for the wishes this user may see.
-
-    Pilot member: its pilots' wishes (concepts included) and the wishes its pilots support.
-    Programme office: everything but concepts. Ministry user: wishes offered (aangeboden)
-    to its ministry. Administrator and anyone else: nothing.
-    """
-    if user.role is Role.PILOT:
-        pilots = _pilot_ids(user)
-        if not pilots:
-            return false()
-        supported = select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots))
-        return or_(
-            Wish.pilot_id.in_(pilots),
-            and_(Wish.state != WishState.CONCEPT, Wish.id.in_(supported)),
-        )
-    if user.role is Role.OFFICE:
-        return Wish.state.in_(workflow.VISIBLE_TO_OFFICE)
-    if user.role is Role.MINISTRY and user.ministry_id is not None:
-        offered = select(wish_ministry.c.wish_id).where(
-            wish_ministry.c.ministry_id == user.ministry_id
-        )
-        return and_(Wish.state == WishState.OFFERED, Wish.id.in_(offered))
-    return false()
-
-
-def can_view(user: User, wish: Wish) -> bool:
-    """Tell whether this user may see this wish (the same rule as visible_wishes_filter)."""
-    if user.role is Role.PILOT:
-        pilots = set(_pilot_ids(user))
-        if wish.pilot_id in pilots:
-            return True
-        return wish.state is not WishState.CONCEPT and any(
-            s.pilot_id in pilots for s in wish.supports
-        )
-    if user.role is Role.OFFICE:
-        return wish.state in workflow.VISIBLE_TO_OFFICE
-    if user.role is Role.MINISTRY and user.ministry_id is not None:
-        return wish.state is WishState.OFFERED and any(
-            m.id == user.ministry_id for m in wish.ministries
-        )
-    return False
-
-
-def is_raising_member(user: User, wish: Wish) -> bool:
-    """Tell whether the user is a member of the pilot that raised the wish."""
-    return user.role is Role.PILOT and wish.pilot_id in _pilot_ids(user)
-
-
-def can_edit(user: User, wish: Wish) -> bool:
-    """Tell whether the user may change the wish's text now (concept or aanvulling nodig)."""
-    return is_raising_member(user, wish) and wish.state in workflow.EDITABLE_BY_PILOT
-
-
-def can_withdraw(user: User, wish: Wish) -> bool:
-    """Tell whether the user may withdraw the wish in its current state."""
-    return is_raising_member(user, wish) and workflow.can_move(
-        wish.state, WishState.WITHDRAWN, Role.PILOT
-    )
-
-
-def can_support(user: User, wish: Wish) -> bool:
-    """Tell whether the user has a pilot that may still join this wish as a supporter."""
-    return bool(supporting_pilot_choices(user, wish))
-
-
-def supporting_pilot_choices(user: User, wish: Wish) -> list[Pilot]:
-    """List the user's pilots that could join the wish: not the raiser, not yet supporting."""
-    if user.role is not Role.PILOT or wish.state not in search.SIMILAR_STATES:
-        return []
-    taken = {wish.pilot_id} | {s.pilot_id for s in wish.supports}
-    return [p for p in user.pilots if p.id not in taken]
-
-
-# -- creating and changing ---------------------------------------------------------------------
 
 
 @dataclass
@@ -149,7 +53,8 @@ class WishData:
     follows_from: list[Wish] = field(default_factory=list)
 
 
-TEXT_FIELDS = (
+# The free-text fields a pilot team writes (stripped before they are stored).
+FREE_TEXT_FIELDS = (
     "title",
     "problem",
     "article",
@@ -163,7 +68,7 @@ TEXT_FIELDS = (
 
 def snapshot(wish: Wish) -> dict[str, Any]:
     """Describe a wish's content for the audit log."""
-    values: dict[str, Any] = {name: getattr(wish, name) for name in TEXT_FIELDS}
+    values: dict[str, Any] = {name: getattr(wish, name) for name in FREE_TEXT_FIELDS}
     values.update(
         statute=wish.statute.bwb_id if wish.statute else None,
         statute_unknown=wish.statute_unknown,
@@ -175,7 +80,7 @@ def snapshot(wish: Wish) -> dict[str, Any]:
 
 
 def _apply(wish: Wish, data: WishData) -> None:
-    for name in TEXT_FIELDS:
+    for name in FREE_TEXT_FIELDS:
         setattr(wish, name, (getattr(data, name) or "").strip())
     wish.statute_unknown = data.statute_unknown
     wish.statute = None if data.statute_unknown else data.statute
@@ -206,8 +111,8 @@ def create_wish(
     files: Sequence[StoredFile] = (),
 ) -> Wish:
     """Create a wish as a concept (or submit it at once) with a fresh reference number."""
-    if pilot.id not in _pilot_ids(actor):
-        raise WishError("pilot", "U kunt alleen knelpunten indienen voor uw eigen pilots.")
+    if pilot.id not in pilot_ids(actor):
+        raise RuleError(_l("U kunt alleen knelpunten indienen voor uw eigen pilots."), "pilot")
     _check_relations(None, data)
     wish = Wish(
         # A unique placeholder until the real number is known (see assign_reference).
@@ -256,7 +161,7 @@ def assign_reference(session: Session, wish: Wish, year: int) -> str:
                 raise
             continue
         return reference
-    raise WishError("title", "Er kon geen kenmerk worden toegekend. Probeer het opnieuw.")
+    raise RuleError(_l("Er kon geen kenmerk worden toegekend. Probeer het opnieuw."), "title")
 
 
 def update_wish(
@@ -268,11 +173,11 @@ def update_wish(
     version: int | None = None,
     files: Sequence[StoredFile] = (),
 ) -> None:
-    """Change a wish's content while the pilot may edit it; a stale version raises StaleWish."""
+    """Change a wish's content while the pilot may edit it; a stale version raises StaleEdit."""
     if not can_edit(actor, wish):
-        raise WishError("title", "Dit knelpunt kunt u niet meer wijzigen.")
+        raise RuleError(_l("Dit knelpunt kunt u niet meer wijzigen."), "title")
     if version is not None and version != wish.version:
-        raise StaleWish()
+        raise StaleEdit(wish, version)
     _check_relations(wish, data)
     before = snapshot(wish)
     _apply(wish, data)
@@ -292,19 +197,15 @@ def update_wish(
     session.flush()
 
 
-class StaleWish(Exception):
-    """The wish changed since the form was loaded (answered with 409)."""
-
-
 def _check_relations(wish: Wish | None, data: WishData) -> None:
     for name, related in (("depends_on", data.depends_on), ("follows_from", data.follows_from)):
         if wish is not None and any(r.id == wish.id for r in related):
-            raise WishError(name, "Een knelpunt kan niet naar zichzelf verwijzen.")
+            raise RuleError(_l("Een knelpunt kan niet naar zichzelf verwijzen."), name)
     both = {w.id for w in data.depends_on} & {w.id for w in data.follows_from}
     if both:
-        raise WishError(
+        raise RuleError(
+            _l("Noem een knelpunt bij 'hangt af van' of bij 'volgt uit', niet bij allebei."),
             "follows_from",
-            "Noem een knelpunt bij 'hangt af van' of bij 'volgt uit', niet bij allebei.",
         )
 
 
@@ -332,36 +233,40 @@ def resolve_references(session: Session, user: User, references: Iterable[str]) 
             wish.state in search.SIMILAR_STATES or is_raising_member(user, wish)
         ):
             # Same answer for "does not exist" and "not yours": no existence leaks.
-            raise WishError("", f"Knelpunt {reference} is niet gevonden.")
+            raise RuleError(_l("Knelpunt %(ref)s is niet gevonden.", ref=reference))
         result.append(wish)
     return result
 
 
-def incomplete(data: WishData) -> dict[str, str]:
+def incomplete(data: WishData) -> dict[str, Any]:
     """Return, per field, what a wish still lacks before it can be submitted (concepts may)."""
-    missing: dict[str, str] = {}
+    missing: dict[str, Any] = {}  # field -> lazy message
     if not data.title.strip():
-        missing["title"] = "Vul een titel in."
+        missing["title"] = _l("Vul een titel in.")
     if not data.problem.strip():
-        missing["problem"] = "Beschrijf het probleem zoals inwoners of professionals het ervaren."
+        missing["problem"] = _l(
+            "Beschrijf het probleem zoals inwoners of professionals het ervaren."
+        )
     if not data.statute_unknown:
         if data.statute is None:
-            missing["statute"] = "Kies de wet, of vink aan dat u niet weet om welke wet het gaat."
+            missing["statute"] = _l(
+                "Kies de wet, of vink aan dat u niet weet om welke wet het gaat."
+            )
         elif not data.article.strip():
-            missing["article"] = "Vul het artikel in."
+            missing["article"] = _l("Vul het artikel in.")
     if not data.proposed_change.strip():
-        missing["proposed_change"] = "Beschrijf wat er in de regel zou moeten veranderen."
+        missing["proposed_change"] = _l("Beschrijf wat er in de regel zou moeten veranderen.")
     if not data.benefit_who.strip():
-        missing["benefit_who"] = "Vul in wie er baat bij heeft."
+        missing["benefit_who"] = _l("Vul in wie er baat bij heeft.")
     if data.urgency is Urgency.HIGH and not data.urgency_reason.strip():
-        missing["urgency_reason"] = "Geef aan waarom het knelpunt urgent is."
+        missing["urgency_reason"] = _l("Geef aan waarom het knelpunt urgent is.")
     return missing
 
 
 def data_of(wish: Wish) -> WishData:
     """Return a wish's current content as WishData."""
     return WishData(
-        **{name: getattr(wish, name) for name in TEXT_FIELDS},
+        **{name: getattr(wish, name) for name in FREE_TEXT_FIELDS},
         statute=wish.statute,
         statute_unknown=wish.statute_unknown,
         benefit_cases_per_year=wish.benefit_cases_per_year,
@@ -376,11 +281,11 @@ def submit_wish(session: Session, wish: Wish, *, actor: User) -> None:
     if not is_raising_member(actor, wish) or not workflow.can_move(
         wish.state, WishState.SUBMITTED, Role.PILOT
     ):
-        raise WishError("title", "Dit knelpunt kunt u nu niet indienen.")
+        raise RuleError(_l("Dit knelpunt kunt u nu niet indienen."), "title")
     missing = incomplete(data_of(wish))
     if missing:
         name, message = next(iter(missing.items()))
-        raise WishError(name, message)
+        raise RuleError(message, name)
     before = wish.state
     wish.state = WishState.SUBMITTED
     wish.state_reason = ""
@@ -402,9 +307,9 @@ def withdraw_wish(session: Session, wish: Wish, *, reason: str, actor: User) -> 
     """Withdraw a wish on behalf of its pilot, with a reason."""
     reason = reason.strip()
     if not can_withdraw(actor, wish):
-        raise WishError("reason", "Dit knelpunt kunt u niet meer intrekken.")
+        raise RuleError(_l("Dit knelpunt kunt u niet meer intrekken."), "reason")
     if not reason:
-        raise WishError("reason", "Geef aan waarom u het knelpunt intrekt.")
+        raise RuleError(_l("Geef aan waarom u het knelpunt intrekt."), "reason")
     before = wish.state
     wish.state = WishState.WITHDRAWN
     wish.state_reason = reason
@@ -425,7 +330,7 @@ def support_wish(
 ) -> WishSupport:
     """Join a wish as a supporting pilot ("wij lopen hier ook tegenaan") with a context note."""
     if pilot not in supporting_pilot_choices(actor, wish):
-        raise WishError("pilot", "Deze pilot kan zich niet bij dit knelpunt aansluiten.")
+        raise RuleError(_l("Deze pilot kan zich niet bij dit knelpunt aansluiten."), "pilot")
     support = WishSupport(wish=wish, pilot=pilot, note=note.strip(), created_by=actor)
     session.add(support)
     session.flush()
@@ -447,8 +352,8 @@ def add_files(
     if not files:
         return []
     if len(wish.attachments) + len(files) > MAX_PER_WISH:
-        raise WishError(
-            "attachments", f"Een knelpunt kan hoogstens {MAX_PER_WISH} bijlagen hebben."
+        raise RuleError(
+            _l("Een knelpunt kan hoogstens %(n)s bijlagen hebben.", n=MAX_PER_WISH), "attachments"
         )
     added = []
     for stored in files:
@@ -478,7 +383,7 @@ def add_files(
 def remove_attachment(session: Session, wish: Wish, attachment: Attachment, *, actor: User) -> str:
     """Remove an attachment while the wish may be edited; return its stored name to delete."""
     if not can_edit(actor, wish) or attachment.wish_id != wish.id:
-        raise WishError("attachments", "Deze bijlage kunt u niet verwijderen.")
+        raise RuleError(_l("Deze bijlage kunt u niet verwijderen."), "attachments")
     wish.attachments.remove(attachment)
     audit.record(
         session,
@@ -490,59 +395,3 @@ def remove_attachment(session: Session, wish: Wish, attachment: Attachment, *, a
     )
     session.flush()
     return attachment.stored_name
-
-
-# -- the timeline ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One line in a wish's history: an audit event or a ministry's answer."""
-
-    at: dt.datetime
-    kind: str  # "event" or "answer"
-    action: str
-    actor: str
-    summary: str
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-    answer: Answer | None = None
-
-
-def timeline(session: Session, wish: Wish) -> list[TimelineEntry]:
-    """Merge the wish's audit events and the ministries' answers, oldest first."""
-    events = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "wish", AuditEvent.object_id == str(wish.id))
-        .options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
-    answers = session.scalars(
-        select(Answer)
-        .where(Answer.wish_id == wish.id)
-        .options(joinedload(Answer.ministry), joinedload(Answer.answered_by))
-        .order_by(Answer.answered_at, Answer.id)
-    ).all()
-    entries = [
-        TimelineEntry(
-            at=e.at,
-            kind="event",
-            action=e.action,
-            actor=e.actor.name if e.actor else e.actor_label,
-            summary=e.summary,
-            before=e.before,
-            after=e.after,
-        )
-        for e in events
-    ] + [
-        TimelineEntry(
-            at=a.answered_at,
-            kind="answer",
-            action="answer",
-            actor=a.ministry.name,
-            summary=a.reasons,
-            answer=a,
-        )
-        for a in answers
-    ]
-    return sorted(entries, key=lambda e: e.at)

@@ -4,7 +4,7 @@ The queue is chosen by HUEY_URL:
 - `sqlite:///path` (default, in the instance folder): no extra service; `bundler serve`
   (`make run`) runs an embedded consumer thread next to the web server;
 - `redis://host:6379/0` or `postgresql://...`: several machines share the work; run
-  `huey_consumer bundler.jobs.huey -k thread -w 2` on each worker machine (same config).
+  `huey_consumer bundler.worker.huey -k thread -w 2` on each worker machine (same config).
 
 Each task renders in a short-lived child process (pdf.render_isolated) with a wall-clock
 timeout (PDF_TIMEOUT_SECONDS) and an address-space cap (PDF_MEMORY_MB).
@@ -12,6 +12,7 @@ timeout (PDF_TIMEOUT_SECONDS) and an address-space cap (PDF_MEMORY_MB).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import time
@@ -24,9 +25,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bundler import package_ops
 from bundler.db import session_scope
 from bundler.models import BuildJob, BuildStep, Ministry, User, utcnow
+from bundler.packages import build
 from bundler.pdf import RenderError
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,7 @@ def make_huey(url: str, *, immediate: bool = False) -> Huey:
 def get_huey(app: Flask) -> Huey:
     """Return the app's huey instance, creating it and registering the tasks on first use."""
     if EXTENSION not in app.extensions:
-        huey = make_huey(
-            app.config["HUEY_URL"], immediate=bool(app.config.get("HUEY_IMMEDIATE", False))
-        )
+        huey = make_huey(app.config["HUEY_URL"], immediate=bool(app.config["HUEY_IMMEDIATE"]))
 
         def build_package_task(step_id: int) -> None:
             run_step(app, step_id)
@@ -115,9 +114,9 @@ def run_step(app: Flask, step_id: int) -> None:
         try:
             version_id = build_one(app, code, actor_id)
             status = "published" if version_id else "unchanged"
-        except package_ops.AlreadyPublished:
+        except build.AlreadyPublished:
             status = "unchanged"
-        except (RenderError, package_ops.BuildConflict) as exc:
+        except (RenderError, build.BuildConflict) as exc:
             error = str(exc)
         except Exception as exc:  # any failure must reach the office, not vanish in a log
             log.exception("package build for %s failed", code)
@@ -130,14 +129,14 @@ def build_one(app: Flask, code: str, actor_id: int | None) -> int | None:
     with session_scope(app) as session:
         ministry = session.scalar(select(Ministry).where(Ministry.code == code))
         if ministry is None:
-            raise package_ops.BuildConflict(f"Onbekend ministerie: {code}")
-        prepared = package_ops.prepare_build(session, ministry)
+            raise build.BuildConflict(f"Onbekend ministerie: {code}")
+        prepared = build.prepare_build(session, ministry)
     if prepared.unchanged:
         return None
-    result = package_ops.render_isolated(prepared.html, prepared.attachments, prepared.created)
+    result = build.render_isolated(prepared.html, prepared.attachments, prepared.created)
     with session_scope(app) as session:
         actor = session.get(User, actor_id) if actor_id else None
-        version = package_ops.publish(session, prepared, result, actor=actor)
+        version = build.publish(session, prepared, result, actor=actor)
         return version.id
 
 
@@ -181,8 +180,6 @@ def _record_outcome(
 
 def expire_stale_steps(session: Session, *, older_than_seconds: float) -> int:
     """Fail steps that started rendering long ago and never finished (a worker died)."""
-    import datetime as dt
-
     limit = utcnow() - dt.timedelta(seconds=older_than_seconds)
     stale = session.scalars(
         select(BuildStep).where(BuildStep.status == "rendering", BuildStep.started_at < limit)
@@ -200,6 +197,13 @@ def expire_stale_steps(session: Session, *, older_than_seconds: float) -> int:
     return len(stale)
 
 
+def recover_interrupted(app: Flask) -> int:
+    """Fail the steps a stopped worker left half-done, so their jobs finish (worker start)."""
+    with app.app_context(), session_scope(app) as session:
+        timeout = float(app.config["PDF_TIMEOUT_SECONDS"])
+        return expire_stale_steps(session, older_than_seconds=timeout * 2)
+
+
 def run_pending(app: Flask) -> int:
     """Run every queued task in this process (tests and one-off maintenance); return the count."""
     huey = get_huey(app)
@@ -213,9 +217,7 @@ def run_pending(app: Flask) -> int:
 def start_embedded_consumer(app: Flask, workers: int = 1) -> Any:
     """Run a huey consumer in threads of this process, next to the web server (make run)."""
     huey = get_huey(app)
-    with app.app_context(), session_scope(app) as session:
-        timeout = float(app.config.get("PDF_TIMEOUT_SECONDS", 300))
-        expire_stale_steps(session, older_than_seconds=timeout * 2)
+    recover_interrupted(app)
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
     # The consumer installs its own signal handlers; give Ctrl+C back to the web server.
     kept = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
@@ -223,17 +225,3 @@ def start_embedded_consumer(app: Flask, workers: int = 1) -> Any:
     for signum, handler in kept.items():
         signal.signal(signum, handler)
     return consumer
-
-
-def __getattr__(name: str) -> Any:
-    # `huey_consumer bundler.jobs.huey` imports this attribute: build the app and its queue.
-    if name == "huey":
-        from bundler import create_app
-
-        app = create_app()
-        huey = get_huey(app)
-        with app.app_context(), session_scope(app) as session:
-            timeout = float(app.config.get("PDF_TIMEOUT_SECONDS", 300))
-            expire_stale_steps(session, older_than_seconds=timeout * 2)
-        return huey
-    raise AttributeError(name)

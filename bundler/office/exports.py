@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from bundler import labels
 from bundler.enums import Urgency, WishState
-from bundler.inbox import WishRow
+from bundler.office.rows import WishRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,4 +1,4 @@
-"""Package operations shared by views, jobs, the CLI and the demo: they add and flush, never commit.
+"""Building a ministry's package: prepare, render, publish (operations: add and flush, no commit).
 
 A build has two halves so that the slow render holds no database transaction open:
 `prepare_build` reads the ministry's wishes and shapes the HTML and JSON twin;
@@ -10,52 +10,39 @@ stores the files and adds the immutable version, moving included accepted wishes
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bundler import audit, labels, pdf, storage, workflow
-from bundler.enums import AnswerStatus, RelationKind, Role, WishState
-from bundler.follow_up import OfferedWish
-from bundler.juriconnect import is_bwb_id, link
+from bundler import audit, pdf, storage, workflow
+from bundler.config import PROGRAMME_OFFICE_NAME
+from bundler.enums import Role, WishState
 from bundler.models import (
-    Answer,
     Ministry,
     Package,
     PackageEntry,
     PackageVersion,
     User,
     Wish,
-    WishRelation,
     utcnow,
     wish_ministry,
 )
 from bundler.numbering import package_number
 from bundler.package_content import (
     PACKAGE_STATES,
-    AnswerInfo,
     Changes,
-    MinistryInfo,
     PackageContent,
-    RelatedInfo,
-    WishDetail,
-    build_content,
     canonical_json,
     diff_wishes,
     document_context,
-    is_included,
     twin,
 )
-from bundler.wish_items import to_item, with_item_loads
+from bundler.packages.content import load_content
 
-DEFAULT_OFFICE = "Programmabureau Ruimte voor Innovatie"
 Renderer = Callable[[str, Sequence[pdf.PdfAttachment], dt.datetime], pdf.RenderResult]
 
 
@@ -65,111 +52,6 @@ class BuildConflict(Exception):
 
 class AlreadyPublished(BuildConflict):
     """Another build published exactly this content meanwhile (e.g. a double click)."""
-
-
-def ministry_info(ministry: Ministry) -> MinistryInfo:
-    """Describe a ministry as it is now, for the package to keep."""
-    return MinistryInfo(code=ministry.code, name=ministry.name, tooi=ministry.tooi_uri)
-
-
-def latest_answer(wish: Wish, ministry_id: int) -> Answer | None:
-    """Return this ministry's newest answer on a wish (the newest one counts)."""
-    own = [a for a in wish.answers if a.ministry_id == ministry_id]
-    return max(own, key=lambda a: (a.answered_at, a.id)) if own else None
-
-
-def _answer_info(answer: Answer | None) -> AnswerInfo | None:
-    if answer is None:
-        return None
-    return AnswerInfo(
-        status=answer.status.value,
-        label=labels.label(answer.status),
-        answered_at=answer.answered_at,
-        link=answer.link,
-        effective_date=answer.effective_date,
-        reasons=answer.reasons,
-    )
-
-
-def wish_detail(wish: Wish, ministry_id: int) -> WishDetail:
-    """Describe the text of a wish the way the package shows it."""
-    statute = wish.statute
-    law_link = ""
-    if statute is not None and is_bwb_id(statute.bwb_id):
-        try:
-            law_link = link(statute.bwb_id, wish.article, wish.paragraph)
-        except ValueError:
-            law_link = link(statute.bwb_id)
-    related = tuple(
-        RelatedInfo(
-            kind=r.kind.value,
-            label=_relation_label(r),
-            reference=r.related.reference,
-            title=r.related.title,
-        )
-        for r in sorted(wish.relations, key=lambda r: r.related.reference)
-    )
-    return WishDetail(
-        problem=wish.problem,
-        proposed_change=wish.proposed_change,
-        benefit_who=wish.benefit_who,
-        benefit_cases_per_year=wish.benefit_cases_per_year,
-        benefit_savings=wish.benefit_savings,
-        urgency=wish.urgency.value,
-        urgency_label=labels.label(wish.urgency),
-        urgency_reason=wish.urgency_reason,
-        law_link=law_link,
-        related=related,
-        previous_answer=_answer_info(latest_answer(wish, ministry_id)),
-    )
-
-
-def _relation_label(relation: WishRelation) -> str:
-    return "Hangt af van" if relation.kind is RelationKind.DEPENDS_ON else "Volgt uit"
-
-
-def candidate_wishes(session: Session, ministry: Ministry) -> list[Wish]:
-    """Load the ministry's accepted and offered wishes with everything the package shows."""
-    statement = with_item_loads(
-        select(Wish)
-        .join(wish_ministry, wish_ministry.c.wish_id == Wish.id)
-        .where(wish_ministry.c.ministry_id == ministry.id, Wish.state.in_(PACKAGE_STATES))
-    ).options(
-        selectinload(Wish.answers),
-        selectinload(Wish.relations).selectinload(WishRelation.related),
-    )
-    return list(session.scalars(statement).unique())
-
-
-def included_wishes(session: Session, ministry: Ministry) -> list[Wish]:
-    """Return the wishes that belong in the ministry's next package."""
-    return [
-        w
-        for w in candidate_wishes(session, ministry)
-        if is_included(w.state.value, _status(latest_answer(w, ministry.id)))
-    ]
-
-
-def _status(answer: Answer | None) -> str | None:
-    return answer.status.value if answer else None
-
-
-def _dutch() -> AbstractContextManager[object]:
-    # Packages are Dutch whatever the user's language; outside an app (demo loading in a bare
-    # session) Flask-Babel returns the Dutch source strings anyway.
-    return force_locale("nl") if has_app_context() else nullcontext()
-
-
-def load_content(session: Session, ministry: Ministry, cover_letter: str = "") -> PackageContent:
-    """Collect what the ministry's next package says, grouped as the office overview does."""
-    with _dutch():
-        wishes = included_wishes(session, ministry)
-        return build_content(
-            [to_item(w) for w in wishes],
-            {w.id: wish_detail(w, ministry.id) for w in wishes},
-            ministry_info(ministry),
-            cover_letter,
-        )
 
 
 def open_package(session: Session, ministry: Ministry) -> Package | None:
@@ -288,7 +170,9 @@ def prepare_build(
         previous.snapshot.get("wishes", []) if previous else [], content.wish_records()
     )
     office = (
-        str(current_app.config["PROGRAMME_OFFICE_NAME"]) if has_app_context() else DEFAULT_OFFICE
+        str(current_app.config["PROGRAMME_OFFICE_NAME"])
+        if has_app_context()
+        else PROGRAMME_OFFICE_NAME
     )
     prepared.twin_bytes = canonical_json(
         twin(
@@ -431,8 +315,8 @@ def render_isolated(
         html,
         attachments,
         created=created,
-        timeout=float(current_app.config.get("PDF_TIMEOUT_SECONDS", 300)),
-        memory_mb=int(current_app.config.get("PDF_MEMORY_MB", 3072)),
+        timeout=float(current_app.config["PDF_TIMEOUT_SECONDS"]),
+        memory_mb=int(current_app.config["PDF_MEMORY_MB"]),
     )
 
 
@@ -461,173 +345,29 @@ def ministries_with_wishes(session: Session) -> list[Ministry]:
     )
 
 
-def record_answer(
-    session: Session,
-    wish: Wish,
-    ministry: Ministry,
-    *,
-    status: AnswerStatus,
-    link: str = "",
-    effective_date: dt.date | None = None,
-    reasons: str = "",
-    actor: User | None,
-) -> Answer:
-    """Add a ministry's answer on a wish (the history is kept; the newest counts)."""
-    before = latest_answer(wish, ministry.id)
-    answer = Answer(
-        wish=wish,
-        ministry=ministry,
-        status=status,
-        link=link.strip(),
-        effective_date=effective_date,
-        reasons=reasons.strip(),
-        answered_by=actor,
-        answered_at=utcnow(),
-    )
-    session.add(answer)
-    audit.record(
-        session,
-        "wish.answer",
-        actor=actor,
-        obj=wish,
-        before={"status": before.status.value} if before else None,
-        after={
-            "status": status.value,
-            "ministry": ministry.code,
-            "effective_date": effective_date.isoformat() if effective_date else None,
-            "link": answer.link,
-        },
-        summary=f"{ministry.code}: {status.value}",
-    )
-    session.flush()
-    return answer
-
-
-def offered_to(session: Session, wish_id: int, ministry_id: int) -> bool:
-    """Tell whether a wish is in any published version of this ministry's packages."""
-    return bool(
-        session.scalar(
-            select(func.count())
-            .select_from(PackageEntry)
-            .join(PackageVersion, PackageVersion.id == PackageEntry.version_id)
-            .join(Package, Package.id == PackageVersion.package_id)
-            .where(PackageEntry.wish_id == wish_id, Package.ministry_id == ministry_id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class Readiness:
-    """How many wishes a ministry's next package would hold."""
-
-    accepted: int = 0
-    open_offered: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.accepted + self.open_offered
-
-
-def readiness(session: Session) -> dict[int, Readiness]:
-    """Count, per ministry id, the accepted wishes and the offered ones still open."""
-    pairs = session.execute(
-        select(wish_ministry.c.ministry_id, Wish.id, Wish.state)
-        .join(Wish, Wish.id == wish_ministry.c.wish_id)
-        .where(Wish.state.in_(PACKAGE_STATES))
-    ).all()
-    offered = {w for _, w, state in pairs if state is WishState.OFFERED}
-    latest: dict[tuple[int, int], AnswerStatus] = {}
-    if offered:
-        answers = session.execute(
-            select(Answer.wish_id, Answer.ministry_id, Answer.status)
-            .where(Answer.wish_id.in_(offered))
-            .order_by(Answer.answered_at, Answer.id)
-        ).all()
-        latest = {(w, m): status for w, m, status in answers}
-    counts: dict[int, Readiness] = {}
-    for ministry_id, wish_id, state in pairs:
-        now = counts.get(ministry_id, Readiness())
-        status = latest.get((wish_id, ministry_id))
-        if not is_included(state.value, status.value if status else None):
-            continue
-        if state is WishState.ACCEPTED:
-            counts[ministry_id] = Readiness(now.accepted + 1, now.open_offered)
-        else:
-            counts[ministry_id] = Readiness(now.accepted, now.open_offered + 1)
-    return counts
-
-
-def offered_rows(session: Session, ministry_id: int | None = None) -> list[OfferedWish]:
-    """Load every wish offered in a package, per ministry, with that ministry's answers."""
-    statement = (
-        select(
-            Ministry.code,
-            Package.ministry_id,
-            Wish.id,
-            Wish.reference,
-            Wish.title,
-            func.min(PackageVersion.created_at),
-        )
-        .select_from(PackageEntry)
-        .join(PackageVersion, PackageVersion.id == PackageEntry.version_id)
-        .join(Package, Package.id == PackageVersion.package_id)
-        .join(Ministry, Ministry.id == Package.ministry_id)
-        .join(Wish, Wish.id == PackageEntry.wish_id)
-        .group_by(Ministry.code, Package.ministry_id, Wish.id, Wish.reference, Wish.title)
-    )
-    if ministry_id is not None:
-        statement = statement.where(Package.ministry_id == ministry_id)
-    offered = session.execute(statement).all()
-    wish_ids = {row[2] for row in offered}
-    answers: dict[tuple[int, int], list[tuple[dt.datetime, AnswerStatus]]] = {}
-    if wish_ids:
-        for wish_id, m_id, status, at in session.execute(
-            select(Answer.wish_id, Answer.ministry_id, Answer.status, Answer.answered_at)
-            .where(Answer.wish_id.in_(wish_ids))
-            .order_by(Answer.answered_at, Answer.id)
-        ):
-            answers.setdefault((wish_id, m_id), []).append((at, status))
-    rows = []
-    for code, m_id, wish_id, reference, title, offered_at in offered:
-        own = answers.get((wish_id, m_id), [])
-        rows.append(
-            OfferedWish(
-                ministry=code,
-                wish_id=wish_id,
-                reference=reference,
-                title=title,
-                offered_at=_aware(offered_at),
-                first_answer_at=own[0][0] if own else None,
-                latest_status=own[-1][1].value if own else None,
-                latest_answer_at=own[-1][0] if own else None,
-            )
-        )
-    return rows
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # Aggregates bypass the column type, so SQLite hands back naive UTC (or even text).
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-@functools.lru_cache(maxsize=4)
-def _render_demo(
-    html: str, attachment: pdf.PdfAttachment, created: dt.datetime
-) -> pdf.RenderResult:
-    return pdf.write_pdf(html, [attachment], created=created)
-
-
 def build_demo_package(
     session: Session, ministry: Ministry, *, actor: User | None, at: dt.datetime
 ) -> PackageVersion | None:
-    """Publish the demo's package in this process, at a date in the past (render ~1 s).
+    """Publish the demo's package in this process, at a date in the past (render ~1 s)."""
+    return build_package(session, ministry, actor=actor, renderer=render_in_process, at=at)
 
-    Equal demo content renders once per process: test suites load the demo many times.
-    """
-    prepared = prepare_build(session, ministry, at=at)
-    if prepared.unchanged:
-        return None
-    result = _render_demo(prepared.html, prepared.attachments[0], prepared.created)
-    return publish(session, prepared, result, actor=actor)
+
+def save_cover_letter(
+    session: Session, ministry: Ministry, package: Package | None, text: str, *, actor: User
+) -> Package:
+    """Store the cover letter of the ministry's open package, opening one when there is none."""
+    if package is None:
+        package = start_package(session, ministry, actor=actor)
+    before = package.cover_letter
+    package.cover_letter = text
+    audit.record(
+        session,
+        "package.cover_letter",
+        actor=actor,
+        obj=package,
+        before={"length": len(before)},
+        after={"length": len(text)},
+        summary=package.number,
+    )
+    session.flush()
+    return package

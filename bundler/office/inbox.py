@@ -1,0 +1,138 @@
+"""The office's inbox: filtered, searched, sorted and paged; bulk actions and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bundler import audit
+from bundler.auth import role_required
+from bundler.db import get_session
+from bundler.enums import Role
+from bundler.models import Statute, Wish
+from bundler.office import exports, filters, listing, ops, rows
+from bundler.office.forms import bulk_form, inbox_filter_form
+from bundler.rules import RuleError
+from bundler.web import commit_or_409
+from forms.office import BulkForm
+
+MAX_SELECTED = 500
+
+
+def local_timezone() -> ZoneInfo:
+    """Return the time zone in which the office reads dates."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _render_inbox(
+    f: filters.InboxFilter, posted: BulkForm | None = None, status: int = 200
+) -> ResponseReturnValue:
+    db = get_session()
+    form = inbox_filter_form(db, f, request.args)
+    if request.args and not form.validate():
+        status = 400
+    wishes, pagination, counts = listing.inbox_page(db, f, local_timezone())
+    bulk = posted if posted is not None else bulk_form(db, wishes)[0]
+    selected = {str(v) for v in bulk.knelpunt.data or []}
+    return render_template(
+        "office/inbox.html",
+        f=f,
+        form=form,
+        bulk_form=bulk,
+        selected=selected,
+        wishes=wishes,
+        pagination=pagination,
+        counts=counts,
+        total=sum(counts.values()),
+        page_url=lambda n: _inbox_url(f, page=n),
+    ), status
+
+
+def _inbox_url(f: filters.InboxFilter, **changes: Any) -> str:
+    args: dict[str, Any] = f.args(**changes)  # lists repeat a parameter (status=a&status=b)
+    return url_for("office.inbox", **args)
+
+
+@role_required(Role.OFFICE)
+def inbox() -> ResponseReturnValue:
+    """List the wishes the office works with: filtered, searched, sorted and paged."""
+    return _render_inbox(filters.parse_filter(request.args))
+
+
+def _selected_wishes() -> list[Wish]:
+    ids = {int(v) for v in request.form.getlist("knelpunt") if v.isdigit() and len(v) <= 12}
+    return list(
+        get_session().scalars(
+            select(Wish)
+            .where(Wish.id.in_(list(ids)[:MAX_SELECTED]), Wish.state.in_(filters.INBOX_STATES))
+            .order_by(Wish.reference)
+            .options(
+                selectinload(Wish.ministries),
+                selectinload(Wish.statute).selectinload(Statute.ministries),
+            )
+        )
+    )
+
+
+@role_required(Role.OFFICE)
+def bulk_action() -> ResponseReturnValue:
+    """Accept, assign a ministry to, or ask more information on the selected wishes."""
+    db = get_session()
+    f = filters.parse_filter(request.args)
+    wishes = _selected_wishes()
+    form, ministries = bulk_form(db, wishes, request.form)
+    if not form.validate():
+        return _render_inbox(f, form, 400)  # the selection and the typed text are kept
+    try:
+        result = ops.bulk(
+            db,
+            wishes,
+            ops.BulkAction(form.actie.data),
+            ministry=ministries.get(form.ministerie.data or ""),
+            reason=form.reden.data or "",
+        )
+    except RuleError as error:
+        form.add_rule_error(error)
+        return _render_inbox(f, form, 400)
+    commit_or_409(db)  # another officer may have changed one of them at the same moment
+    if result.done:
+        count = len(result.done)
+        message = ngettext("%(num)s knelpunt bijgewerkt.", "%(num)s knelpunten bijgewerkt.", count)
+        flash(message, "success")
+    for wish, why in result.skipped:
+        flash(_("%(ref)s overgeslagen: %(why)s", ref=wish.reference, why=why), "warning")
+    return redirect(_inbox_url(f))
+
+
+@role_required(Role.OFFICE)
+def export(fmt: str) -> Response:
+    """Download every wish under the inbox's current filter (all pages) as CSV, XLSX or JSON."""
+    if fmt not in exports.FORMATS:
+        abort(404)
+    db = get_session()
+    f = filters.parse_filter(request.args)
+    tz = local_timezone()
+    found = rows.load_rows(db, listing.conditions(f, tz=tz), listing.order_by(f))
+    write, mimetype = exports.FORMATS[fmt]
+    body = exports.to_json(found, query=f.export_args()) if fmt == "json" else write(found)
+    audit.record(
+        db,
+        "wish.export",
+        after={"format": fmt, "filter": f.export_args(), "count": len(found)},
+        summary=f"{len(found)} knelpunten als {fmt}",
+    )
+    db.commit()
+    name = f"knelpunten-{dt.date.today().isoformat()}.{fmt}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,167 @@
+"""The inbox's read queries: a filter (`bundler.office.filters`) turned into SQL, one page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from bundler.enums import Urgency, WishState
+from bundler.models import (
+    Ministry,
+    Municipality,
+    PilotMunicipality,
+    Statute,
+    Wish,
+    WishSupport,
+    wish_ministry,
+)
+from bundler.numbering import parse_wish_reference
+from bundler.office.filters import INBOX_STATES, NONE, InboxFilter
+from bundler.pagination import Pagination, paginate
+from bundler.search import matching_wish_ids
+
+LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
+
+
+def _text_match(query: str) -> ColumnElement[bool]:
+    # A materialised CTE makes the database find the matches through the full-text index
+    # first; otherwise PostgreSQL may walk the sort index and compute to_tsvector per row.
+    found = matching_wish_ids(query).cte("fulltext_match").prefix_with("MATERIALIZED")
+    words = Wish.id.in_(select(found.c.id))
+    reference = query.strip().upper()
+    if parse_wish_reference(reference):
+        return or_(Wish.reference == reference, words)
+    return words
+
+
+def _pilots_with_municipality(cbs_code: str) -> Select[int]:
+    return (
+        select(PilotMunicipality.pilot_id)
+        .join(Municipality, Municipality.id == PilotMunicipality.municipality_id)
+        .where(Municipality.cbs_code == cbs_code, PilotMunicipality.left_on.is_(None))
+    )
+
+
+def _backed_by(pilot_ids: Select[int] | list[int]) -> ColumnElement[bool]:
+    """Wishes raised or supported by one of these pilots."""
+    supported = select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilot_ids))
+    return or_(Wish.pilot_id.in_(pilot_ids), Wish.id.in_(supported))
+
+
+def conditions(
+    f: InboxFilter, *, with_states: bool = True, tz: dt.tzinfo = LOCAL_TIME
+) -> list[ColumnElement[bool]]:
+    """Translate a filter into WHERE conditions on Wish; dates are days in local time."""
+    states = f.shown_states if with_states else INBOX_STATES
+    # "Everything but concepts" as a != lets the database walk the sort column's index
+    # instead of sorting every wish (SQLite picks the state index for a long IN list).
+    where: list[ColumnElement[bool]] = [
+        Wish.state != WishState.CONCEPT
+        if set(states) == set(INBOX_STATES)
+        else Wish.state.in_(states)
+    ]
+    if f.ministry == NONE:
+        where.append(~Wish.id.in_(select(wish_ministry.c.wish_id)))
+    elif f.ministry:
+        where.append(
+            Wish.id.in_(
+                select(wish_ministry.c.wish_id)
+                .join(Ministry, Ministry.id == wish_ministry.c.ministry_id)
+                .where(Ministry.code == f.ministry)
+            )
+        )
+    if f.statute == NONE:
+        where.append(Wish.statute_id.is_(None))
+    elif f.statute:
+        where.append(Wish.statute_id.in_(select(Statute.id).where(Statute.bwb_id == f.statute)))
+    if f.article == NONE:
+        where.append(Wish.article == "")
+    elif f.article:
+        where.append(Wish.article == f.article)
+    if f.pilot is not None:
+        where.append(_backed_by([f.pilot]))
+    if f.municipality:
+        where.append(_backed_by(_pilots_with_municipality(f.municipality)))
+    if f.urgency is not None:
+        where.append(Wish.urgency == f.urgency)
+    if f.submitted_from is not None:
+        start = dt.datetime.combine(f.submitted_from, dt.time.min, tzinfo=tz)
+        where.append(Wish.submitted_at >= start)
+    if f.submitted_to is not None:
+        end = dt.datetime.combine(f.submitted_to + dt.timedelta(days=1), dt.time.min, tz)
+        where.append(Wish.submitted_at < end)
+    if f.q:
+        where.append(_text_match(f.q))
+    return where
+
+
+_URGENCY_RANK = case(
+    {Urgency.HIGH: 3, Urgency.NORMAL: 2, Urgency.LOW: 1}, value=Wish.urgency, else_=0
+)
+_STATE_RANK = case({s: i for i, s in enumerate(WishState)}, value=Wish.state, else_=99)
+
+
+def order_by(f: InboxFilter) -> list[Any]:
+    """Return the ORDER BY of a filter, with the id as a stable tie-breaker."""
+    column: Any = {
+        "ingediend": Wish.submitted_at,
+        "kenmerk": Wish.reference,
+        "titel": func.lower(Wish.title),
+        "status": _STATE_RANK,
+        "urgentie": _URGENCY_RANK,
+        "gewijzigd": Wish.updated_at,
+    }[f.sort]
+    if f.descending:
+        return [column.desc(), Wish.id.desc()]
+    return [column.asc(), Wish.id.asc()]
+
+
+def state_counts(
+    session: Session, f: InboxFilter, tz: dt.tzinfo = LOCAL_TIME
+) -> dict[WishState, int]:
+    """Count wishes per state under the filter, ignoring its state choice (for the tabs)."""
+    rows = session.execute(
+        select(Wish.state, func.count())
+        .where(and_(*conditions(f, with_states=False, tz=tz)))
+        .group_by(Wish.state)
+    ).all()
+    found = {WishState(state): number for state, number in rows}
+    return {s: found.get(s, 0) for s in INBOX_STATES}
+
+
+def inbox_page(
+    session: Session, f: InboxFilter, tz: dt.tzinfo = LOCAL_TIME
+) -> tuple[list[Wish], Pagination, dict[WishState, int]]:
+    """Return one page of wishes, its pagination and the counts per state."""
+    counts = state_counts(session, f, tz)
+    total = sum(counts[s] for s in f.shown_states)
+    pagination = paginate(f.page, f.per_page, total)
+    # Page through narrow rows (sort key and id), then load just those wishes in full.
+    page_ids = list(
+        session.scalars(
+            select(Wish.id)
+            .where(*conditions(f, tz=tz))
+            .order_by(*order_by(f))
+            .limit(pagination.per_page)
+            .offset((pagination.page - 1) * pagination.per_page)
+        )
+    )
+    loaded = {
+        w.id: w
+        for w in session.scalars(
+            select(Wish)
+            .where(Wish.id.in_(page_ids))
+            .options(
+                selectinload(Wish.statute),
+                selectinload(Wish.ministries),
+                selectinload(Wish.pilot),
+                selectinload(Wish.supports),
+            )
+        )
+    }
+    wishes = [loaded[i] for i in page_ids]
+    return wishes, pagination, counts

@@ -1,0 +1,121 @@
+"""Follow-up queries: what the next packages would hold, and which offered wishes were answered.
+
+The figures themselves are computed by the pure `bundler.follow_up` from the rows loaded here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bundler.enums import AnswerStatus, WishState
+from bundler.follow_up import OfferedWish
+from bundler.models import (
+    Answer,
+    Ministry,
+    Package,
+    PackageEntry,
+    PackageVersion,
+    Wish,
+    wish_ministry,
+)
+from bundler.package_content import PACKAGE_STATES, is_included
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """How many wishes a ministry's next package would hold."""
+
+    accepted: int = 0
+    open_offered: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.open_offered
+
+
+def readiness(session: Session) -> dict[int, Readiness]:
+    """Count, per ministry id, the accepted wishes and the offered ones still open."""
+    pairs = session.execute(
+        select(wish_ministry.c.ministry_id, Wish.id, Wish.state)
+        .join(Wish, Wish.id == wish_ministry.c.wish_id)
+        .where(Wish.state.in_(PACKAGE_STATES))
+    ).all()
+    offered = {w for _, w, state in pairs if state is WishState.OFFERED}
+    latest: dict[tuple[int, int], AnswerStatus] = {}
+    if offered:
+        answers = session.execute(
+            select(Answer.wish_id, Answer.ministry_id, Answer.status)
+            .where(Answer.wish_id.in_(offered))
+            .order_by(Answer.answered_at, Answer.id)
+        ).all()
+        latest = {(w, m): status for w, m, status in answers}
+    counts: dict[int, Readiness] = {}
+    for ministry_id, wish_id, state in pairs:
+        now = counts.get(ministry_id, Readiness())
+        status = latest.get((wish_id, ministry_id))
+        if not is_included(state.value, status.value if status else None):
+            continue
+        if state is WishState.ACCEPTED:
+            counts[ministry_id] = Readiness(now.accepted + 1, now.open_offered)
+        else:
+            counts[ministry_id] = Readiness(now.accepted, now.open_offered + 1)
+    return counts
+
+
+def offered_rows(session: Session, ministry_id: int | None = None) -> list[OfferedWish]:
+    """Load every wish offered in a package, per ministry, with that ministry's answers."""
+    statement = (
+        select(
+            Ministry.code,
+            Package.ministry_id,
+            Wish.id,
+            Wish.reference,
+            Wish.title,
+            func.min(PackageVersion.created_at),
+        )
+        .select_from(PackageEntry)
+        .join(PackageVersion, PackageVersion.id == PackageEntry.version_id)
+        .join(Package, Package.id == PackageVersion.package_id)
+        .join(Ministry, Ministry.id == Package.ministry_id)
+        .join(Wish, Wish.id == PackageEntry.wish_id)
+        .group_by(Ministry.code, Package.ministry_id, Wish.id, Wish.reference, Wish.title)
+    )
+    if ministry_id is not None:
+        statement = statement.where(Package.ministry_id == ministry_id)
+    offered = session.execute(statement).all()
+    wish_ids = {row[2] for row in offered}
+    answers: dict[tuple[int, int], list[tuple[dt.datetime, AnswerStatus]]] = {}
+    if wish_ids:
+        for wish_id, m_id, status, at in session.execute(
+            select(Answer.wish_id, Answer.ministry_id, Answer.status, Answer.answered_at)
+            .where(Answer.wish_id.in_(wish_ids))
+            .order_by(Answer.answered_at, Answer.id)
+        ):
+            answers.setdefault((wish_id, m_id), []).append((at, status))
+    rows = []
+    for code, m_id, wish_id, reference, title, offered_at in offered:
+        own = answers.get((wish_id, m_id), [])
+        rows.append(
+            OfferedWish(
+                ministry=code,
+                wish_id=wish_id,
+                reference=reference,
+                title=title,
+                offered_at=_aware(offered_at),
+                first_answer_at=own[0][0] if own else None,
+                latest_status=own[-1][1].value if own else None,
+                latest_answer_at=own[-1][0] if own else None,
+            )
+        )
+    return rows
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # Aggregates bypass the column type, so SQLite hands back naive UTC (or even text).
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -1,0 +1,64 @@
+"""Attachments of a wish: downloading them, and removing one while the wish may be edited."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from bundler import attachments
+from bundler.auth import login_required, role_required
+from bundler.db import get_session
+from bundler.enums import Role
+from bundler.models import Attachment
+from bundler.rules import RuleError
+from bundler.web import current_actor
+from bundler.wishes import ops
+from bundler.wishes.form import upload_folder
+from bundler.wishes.pages import load_wish
+from bundler.wishes.visibility import can_edit
+
+
+@login_required
+def download(wish_id: int, attachment_id: int) -> ResponseReturnValue:
+    """Send an attachment to someone who may see the wish, always as a download."""
+    wish = load_wish(wish_id)
+    attachment = next((a for a in wish.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        abort(404)
+    try:
+        path = attachments.path_of(upload_folder(), attachment.stored_name)
+    except RuleError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachments.download_name(attachment.original_name, attachment.content_type),
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@role_required(Role.PILOT)
+def remove_attachment(wish_id: int, attachment_id: int) -> ResponseReturnValue:
+    """Remove an attachment while the wish may still be edited."""
+    wish = load_wish(wish_id)
+    attachment = get_session().get(Attachment, attachment_id)
+    if attachment is None or attachment.wish_id != wish.id:
+        abort(404)
+    if not can_edit(current_actor(), wish):
+        abort(403)
+    db = get_session()
+    stored_name = ops.remove_attachment(db, wish, attachment, actor=current_actor())
+    db.commit()
+    attachments.remove(upload_folder(), stored_name)
+    flash(_("Bijlage %(name)s is verwijderd.", name=attachment.original_name), "success")
+    return redirect(url_for("wishes.edit", wish_id=wish.id))

@@ -1,0 +1,280 @@
+"""The wish form: a new wish or a concept being completed, with files and similar wishes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.fields.choices import SelectChoice
+
+from bundler import attachments, refdata, search
+from bundler.auth import role_required
+from bundler.db import get_session
+from bundler.enums import RelationKind, Role, Urgency, WishState
+from bundler.models import Statute, Wish
+from bundler.rules import RuleError, StaleEdit
+from bundler.web import current_actor
+from bundler.wishes import ops
+from bundler.wishes.pages import load_wish
+from bundler.wishes.visibility import can_edit, supporting_pilot_choices
+from forms.wish import (
+    ACTION_CHECK,
+    ACTION_CONCEPT,
+    ACTION_SUBMIT,
+    ACTION_SUBMIT_ANYWAY,
+    ACTIONS,
+    SupportForm,
+    WishForm,
+)
+
+
+def upload_folder() -> Path:
+    """Return the folder attachments are stored in."""
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def _fill_choices(form: WishForm, wish: Wish | None) -> dict[str, Statute]:
+    statutes = {s.bwb_id: s for s in refdata.statutes(get_session())}
+    form.statute.choices = [SelectChoice("", _("Kies een wet"))] + [
+        SelectChoice(
+            bwb,
+            f"{s.title}" + (f" ({s.short_title})" if s.short_title else "") + f" – {bwb}",
+        )
+        for bwb, s in statutes.items()
+    ]
+    pilots = [wish.pilot] if wish is not None else list(current_actor().pilots)
+    form.pilot.choices = [SelectChoice(str(p.id), p.name) for p in pilots]
+    if wish is not None:
+        # The raising pilot never changes; whatever was posted for it is ignored.
+        form.pilot.data = str(wish.pilot_id)
+    return statutes
+
+
+def _form_data(wish: Wish) -> dict[str, Any]:
+    return {
+        **{name: getattr(wish, name) for name in ops.FREE_TEXT_FIELDS},
+        "pilot": str(wish.pilot_id),
+        "statute": wish.statute.bwb_id if wish.statute else "",
+        "statute_unknown": wish.statute_unknown,
+        "benefit_cases_per_year": wish.benefit_cases_per_year,
+        "urgency": wish.urgency.value,
+        "depends_on": ", ".join(
+            r.related.reference for r in wish.relations if r.kind is RelationKind.DEPENDS_ON
+        ),
+        "follows_from": ", ".join(
+            r.related.reference for r in wish.relations if r.kind is RelationKind.FOLLOWS_FROM
+        ),
+        "version": str(wish.version),
+    }
+
+
+class _FormState:
+    """What one POST of the wish form produced, besides the WTForms form itself."""
+
+    def __init__(self) -> None:
+        self.files: list[attachments.StoredFile] = []
+        self.status = 400
+        self.similar: list[Wish] = []
+        self.stale = False
+        self.ask_confirmation = False
+
+
+def _receive_files(form: WishForm, wish: Wish | None, state: _FormState) -> None:
+    """Keep earlier received files, store new uploads; errors go next to the file field."""
+    user, folder = current_actor(), upload_folder()
+    secret = str(current_app.config["SECRET_KEY"])
+    kept = attachments.load_pending(form.pending.data or "", secret=secret, user_id=user.id)
+    dropped = set(request.form.getlist("drop_pending"))
+    for stored in kept:
+        if stored.stored_name in dropped:
+            attachments.remove(folder, stored.stored_name)
+        else:
+            state.files.append(stored)
+    uploads = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
+    room = attachments.MAX_PER_WISH - len(wish.attachments if wish else []) - len(state.files)
+    errors: list[str] = []
+    if len(uploads) > room:
+        errors.append(
+            _(
+                "Een knelpunt kan hoogstens %(n)s bijlagen hebben; "
+                "u kunt er nog %(room)s toevoegen.",
+                n=attachments.MAX_PER_WISH,
+                room=max(room, 0),
+            )
+        )
+        uploads = []
+    for upload in uploads:
+        name = attachments.clean_name(upload.filename or "")
+        try:
+            data = attachments.read_capped(upload.stream)
+            state.files.append(attachments.store(folder, data, name))
+        except attachments.TooLarge as error:
+            state.status = 413
+            errors.append(f"{name}: {error}")
+        except RuleError as error:
+            errors.append(f"{name}: {error}")
+    if errors:
+        form.attachments.errors = errors
+    form.pending.data = attachments.sign_pending(state.files, secret=secret, user_id=user.id)
+
+
+def _wish_data(form: WishForm, statutes: dict[str, Statute]) -> ops.WishData | None:
+    """Turn a validated form into WishData, resolving the referenced wishes; None on errors."""
+    db, user = get_session(), current_actor()
+    related: dict[str, list[Wish]] = {}
+    for name in ("depends_on", "follows_from"):
+        field = getattr(form, name)
+        try:
+            related[name] = ops.resolve_references(db, user, ops.parse_references(field.data or ""))
+        except RuleError as error:
+            field.errors = [*field.errors, str(error)]
+    if form.errors:
+        return None
+    return ops.WishData(
+        title=form.title.data or "",
+        problem=form.problem.data or "",
+        statute=statutes.get(form.statute.data or ""),
+        statute_unknown=bool(form.statute_unknown.data),
+        article=form.article.data or "",
+        paragraph=form.paragraph.data or "",
+        proposed_change=form.proposed_change.data or "",
+        benefit_who=form.benefit_who.data or "",
+        benefit_cases_per_year=form.benefit_cases_per_year.data,
+        benefit_savings=form.benefit_savings.data or "",
+        urgency=Urgency(form.urgency.data),
+        urgency_reason=form.urgency_reason.data or "",
+        depends_on=related["depends_on"],
+        follows_from=related["follows_from"],
+    )
+
+
+def _posted_form() -> WishForm:
+    # Only the attachments field takes files: a file posted under a text field's name must
+    # not reach a text field.
+    files = MultiDict(
+        [(k, f) for k, f in request.files.items(multi=True) if k == WishForm.attachments.name]
+    )
+    return WishForm(CombinedMultiDict((files, request.form)))
+
+
+def _handle_form(wish: Wish | None) -> ResponseReturnValue:
+    """Show the wish form, or save it: concept, check for similar wishes, or submit."""
+    if request.method != "POST":
+        form = WishForm(data=_form_data(wish) if wish else None)
+        _fill_choices(form, wish)
+        return _render_form(form, wish, _FormState(), status=200)
+    form = _posted_form()
+    statutes = _fill_choices(form, wish)
+    state = _FormState()
+    action = request.form.get("action", ACTION_CONCEPT)
+    action = action if action in ACTIONS else ACTION_CONCEPT
+    valid = form.validate()
+    # Files are received even when other fields have errors, so nobody has to pick them again.
+    _receive_files(form, wish, state)
+    if not valid or form.attachments.errors:
+        return _render_form(form, wish, state, status=state.status)
+    data = _wish_data(form, statutes)
+    submitting = action in (ACTION_SUBMIT, ACTION_SUBMIT_ANYWAY)
+    if data is None or (submitting and not _complete(form, data)):
+        return _render_form(form, wish, state, status=400)
+    first_submission = wish is None or wish.state is WishState.CONCEPT
+    if action == ACTION_CHECK or (action == ACTION_SUBMIT and first_submission):
+        state.similar = search.similar_wishes(
+            get_session(),
+            title=data.title,
+            statute_id=data.statute.id if data.statute else None,
+            article=data.article,
+            exclude_wish_id=wish.id if wish else None,
+        )
+        if action == ACTION_CHECK or state.similar:
+            state.ask_confirmation = action == ACTION_SUBMIT
+            return _render_form(form, wish, state, status=200)
+    return _save(form, wish, data, state, submitting=submitting)
+
+
+def _complete(form: WishForm, data: ops.WishData) -> bool:
+    """Put what a submission still lacks next to its fields; tell whether nothing does."""
+    for name, message in ops.incomplete(data).items():
+        getattr(form, name).errors = [*getattr(form, name).errors, str(message)]
+    return not form.errors
+
+
+def _save(
+    form: WishForm, wish: Wish | None, data: ops.WishData, state: _FormState, *, submitting: bool
+) -> ResponseReturnValue:
+    """Create or update the wish (and submit it), commit, and go to its page."""
+    user, db = current_actor(), get_session()
+    try:
+        if wish is None:
+            pilot = next(p for p in user.pilots if str(p.id) == form.pilot.data)
+            wish = ops.create_wish(
+                db, pilot=pilot, data=data, actor=user, submit=submitting, files=state.files
+            )
+        else:
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            ops.update_wish(db, wish, data=data, actor=user, version=version, files=state.files)
+            if submitting:
+                ops.submit_wish(db, wish, actor=user)
+    except StaleEdit:
+        db.rollback()
+        state.stale = True
+        return _render_form(form, wish, state, status=409)
+    except RuleError as error:
+        db.rollback()
+        form.add_rule_error(error)
+        return _render_form(form, wish, state, status=400)
+    db.commit()
+    if submitting:
+        message = _("Knelpunt %(ref)s is ingediend bij het programmabureau.", ref=wish.reference)
+    else:
+        message = _("Knelpunt %(ref)s is opgeslagen als concept.", ref=wish.reference)
+    flash(message, "success")
+    return redirect(url_for("wishes.show", wish_id=wish.id))
+
+
+def _render_form(
+    form: WishForm, wish: Wish | None, state: _FormState, *, status: int
+) -> ResponseReturnValue:
+    user = current_actor()
+    support_forms = []
+    for other in state.similar:
+        choices = supporting_pilot_choices(user, other)
+        support = SupportForm(formdata=None, data={"note": form.problem.data or ""})
+        support.pilot.choices = [SelectChoice(str(p.id), p.name) for p in choices]
+        support_forms.append((other, support if choices else None))
+    return render_template(
+        "wishes/form.html",
+        form=form,
+        wish=wish,
+        kept_files=state.files,
+        similar=support_forms,
+        checked=request.method == "POST" and not form.errors and not state.stale,
+        ask_confirmation=state.ask_confirmation,
+        stale=state.stale,
+        max_files=attachments.MAX_PER_WISH,
+    ), status
+
+
+@role_required(Role.PILOT)
+def new() -> ResponseReturnValue:
+    """Record a new wish for one of the user's pilots."""
+    if not current_actor().pilots:
+        flash(
+            _("U bent nog geen lid van een pilot. Vraag het programmabureau om u toe te voegen."),
+            "warning",
+        )
+        return redirect(url_for("main.index"))
+    return _handle_form(None)
+
+
+@role_required(Role.PILOT)
+def edit(wish_id: int) -> ResponseReturnValue:
+    """Change a wish while it is a concept or needs more information."""
+    wish = load_wish(wish_id)
+    if not can_edit(current_actor(), wish):
+        abort(403)
+    return _handle_form(wish)
