@@ -14,7 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from bundler import attachments, create_app, demo, refdata, storage
+from bundler import attachments, create_app, demo, queue, refdata, storage
 from bundler.accounts import create_user
 from bundler.backup import backup_command, restore_command
 from bundler.db import get_engine, session_scope
@@ -123,7 +123,8 @@ def serve(host: str, port: int, worker: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     consumer = None
     if worker:
-        consumer = jobs.start_embedded_consumer(app)
+        jobs.recover_interrupted(app)
+        consumer = queue.start_embedded_consumer(app)
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

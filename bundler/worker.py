@@ -6,7 +6,8 @@ The only module that builds an app when imported: the consumer imports `huey` fr
 from __future__ import annotations
 
 from bundler import create_app
-from bundler.packages.jobs import get_huey, recover_interrupted
+from bundler.packages.jobs import recover_interrupted
+from bundler.queue import get_huey
 
 app = create_app()
 huey = get_huey(app)

@@ -8,6 +8,7 @@ import pytest
 from huey import MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
 from sqlalchemy import func, select
 
+from bundler import queue
 from bundler.enums import Role, WishState
 from bundler.models import BuildJob, BuildStep, Package, PackageVersion, StoredFile, Wish
 from bundler.packages import jobs
@@ -36,7 +37,7 @@ def _count(db, model):
     ],
 )
 def test_the_queue_follows_huey_url(url, kind):
-    chosen, options = jobs.queue_settings(url)
+    chosen, options = queue.queue_settings(url)
     assert chosen is kind
     if kind is PostgresHuey:
         assert options["dsn"] == "postgresql://postgres@127.0.0.1:5432/x"
@@ -45,14 +46,14 @@ def test_the_queue_follows_huey_url(url, kind):
 
 
 def test_the_embedded_default_queue_is_a_sqlite_file(tmp_path):
-    huey = jobs.make_huey(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
+    huey = queue.make_huey(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
     assert isinstance(huey, SqliteHuey)
     assert (tmp_path / "jobs.sqlite").exists()
 
 
 def test_an_unknown_queue_url_is_refused():
     with pytest.raises(ValueError, match="HUEY_URL"):
-        jobs.queue_settings("ftp://example.org/queue")
+        queue.queue_settings("ftp://example.org/queue")
 
 
 def test_building_one_ministry_shows_progress_until_published(
@@ -67,7 +68,7 @@ def test_building_one_ministry_shows_progress_until_published(
     assert "<progress" in page and 'value="0"' in page
     assert "Vernieuw deze pagina" in page  # works without JavaScript
 
-    assert jobs.run_pending(app) == 1
+    assert queue.run_pending(app) == 1
 
     status = client.get(progress + "/status").get_json()
     assert status["finished"] is True, status
@@ -92,7 +93,7 @@ def test_build_all_runs_one_step_per_ministry_with_wishes(
     assert sorted(job.ministry_codes) == ["BZK", "JenV"]
     assert job.total == 2
 
-    assert jobs.run_pending(app) == 2
+    assert queue.run_pending(app) == 2
 
     db.expire_all()
     job = db.get(BuildJob, job.id)
@@ -102,7 +103,7 @@ def test_build_all_runs_one_step_per_ministry_with_wishes(
 
     # Again without changes: both steps report "unchanged", no new versions.
     post_form(client, "/bureau/pakketten/bouwen", {}, page="/bureau/pakketten")
-    jobs.run_pending(app)
+    queue.run_pending(app)
     latest = db.scalar(select(BuildJob).order_by(BuildJob.id.desc()))
     assert {s.status for s in latest.steps} == {"unchanged"}
     assert _count(db, PackageVersion) == 2
@@ -121,7 +122,7 @@ def test_a_render_over_its_bounds_fails_visibly_and_publishes_nothing(
     story = make_story(make_pilot, make_wish, app)
     app.config[setting] = value
     response = post_form(client, "/bureau/pakketten/JenV/bouwen", {}, page="/bureau/pakketten")
-    jobs.run_pending(app)
+    queue.run_pending(app)
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Mislukt" in page
@@ -148,7 +149,7 @@ def test_a_crashing_build_step_is_recorded_as_failed(
 
     monkeypatch.setattr(jobs.build, "publish", crash)
     post_form(client, "/bureau/pakketten/JenV/bouwen", {}, page="/bureau/pakketten")
-    jobs.run_pending(app)
+    queue.run_pending(app)
     db.expire_all()
     step = db.scalar(select(BuildStep))
     assert step.status == "failed"
@@ -245,7 +246,7 @@ def test_two_builds_of_the_same_content_publish_one_version(
     page = "/bureau/pakketten"
     post_form(client, "/bureau/pakketten/JenV/bouwen", {}, page=page)
     post_form(client, "/bureau/pakketten/JenV/bouwen", {}, page=page)  # a double click
-    assert jobs.run_pending(app) == 2
+    assert queue.run_pending(app) == 2
     db.expire_all()
     assert _count(db, PackageVersion) == 1
     assert sorted(s.status for s in db.scalars(select(BuildStep))) == ["published", "unchanged"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from bundler import queue
 from bundler.labels import answer_label, job_label, step_label
-from bundler.packages import views
+from bundler.packages import jobs, views
 
 bp = Blueprint("packages", __name__, url_prefix="/bureau/pakketten")
 bp.add_url_rule("", view_func=views.index)
@@ -32,6 +33,7 @@ bp.add_url_rule("/opvolging/<code>", view_func=views.follow_up_ministry)
 def init_app(app: Flask) -> None:
     """Register this blueprint and the labels its templates use."""
     app.register_blueprint(bp)
+    queue.register(app, jobs.install_tasks)
     app.jinja_env.globals.update(
         step_label=step_label, job_label=job_label, answer_label=answer_label
     )

@@ -1,26 +1,19 @@
-"""Background jobs on huey: package builds, one task per ministry, progress in BuildJob rows.
-
-The queue is chosen by HUEY_URL:
-- `sqlite:///path` (default, in the instance folder): no extra service; `bundler serve`
-  (`make run`) runs an embedded consumer thread next to the web server;
-- `redis://host:6379/0` or `postgresql://...`: several machines share the work; run
-  `huey_consumer bundler.worker.huey -k thread -w 2` on each worker machine (same config).
+"""Package builds on the job queue: one task per ministry, progress in BuildJob rows.
 
 Each task renders in a short-lived child process (pdf.render_isolated) with a wall-clock
-timeout (PDF_TIMEOUT_SECONDS) and an address-space cap (PDF_MEMORY_MB).
+timeout (PDF_TIMEOUT_SECONDS) and an address-space cap (PDF_MEMORY_MB). The queue itself is
+`bundler.queue`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from flask import Flask
-from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
+from huey import Huey
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -29,42 +22,21 @@ from bundler.db import session_scope
 from bundler.models import BuildJob, BuildStep, Ministry, User, utcnow
 from bundler.packages import build
 from bundler.pdf import RenderError
+from bundler.queue import get_huey
 
 log = logging.getLogger(__name__)
-EXTENSION = "bundler.jobs"
 
 
-def queue_settings(url: str) -> tuple[type[Huey], dict[str, Any]]:
-    """Return the huey class and its storage options for a queue URL."""
-    if url.startswith("sqlite:///"):
-        return SqliteHuey, {"filename": url[len("sqlite:///") :]}
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey, {"url": url}
-    if url.startswith("postgresql"):
-        return PostgresHuey, {"dsn": url.replace("postgresql+psycopg://", "postgresql://", 1)}
-    if url.startswith("memory://"):
-        return MemoryHuey, {}
-    raise ValueError(f"unsupported HUEY_URL: {url.split(':', 1)[0]}")
+TASK = "bundler.packages.build_task"
 
 
-def make_huey(url: str, *, immediate: bool = False) -> Huey:
-    """Create the huey instance for a queue URL (sqlite, redis, postgresql or memory)."""
-    kind, options = queue_settings(url)
-    return kind("bundler", results=False, immediate=immediate, utc=True, **options)
+def install_tasks(huey: Huey, app: Flask) -> None:
+    """Add the package-build task to the app's queue."""
 
+    def build_package_task(step_id: int) -> None:
+        run_step(app, step_id)
 
-def get_huey(app: Flask) -> Huey:
-    """Return the app's huey instance, creating it and registering the tasks on first use."""
-    if EXTENSION not in app.extensions:
-        huey = make_huey(app.config["HUEY_URL"], immediate=bool(app.config["HUEY_IMMEDIATE"]))
-
-        def build_package_task(step_id: int) -> None:
-            run_step(app, step_id)
-
-        task = huey.task(name="bundler.build_package", retries=0)(build_package_task)
-        app.extensions[EXTENSION] = (huey, task)
-    instance: Huey = app.extensions[EXTENSION][0]
-    return instance
+    app.extensions[TASK] = huey.task(name="bundler.build_package", retries=0)(build_package_task)
 
 
 def create_job(
@@ -90,7 +62,7 @@ def create_job(
 def start_job(app: Flask, job: BuildJob) -> None:
     """Put one task per step on the queue (after the job was committed)."""
     get_huey(app)
-    _, task = app.extensions[EXTENSION]
+    task = app.extensions[TASK]
     for step in job.steps:
         task(step.id)
 
@@ -202,26 +174,3 @@ def recover_interrupted(app: Flask) -> int:
     with app.app_context(), session_scope(app) as session:
         timeout = float(app.config["PDF_TIMEOUT_SECONDS"])
         return expire_stale_steps(session, older_than_seconds=timeout * 2)
-
-
-def run_pending(app: Flask) -> int:
-    """Run every queued task in this process (tests and one-off maintenance); return the count."""
-    huey = get_huey(app)
-    count = 0
-    while (task := huey.dequeue()) is not None:
-        huey.execute(task)
-        count += 1
-    return count
-
-
-def start_embedded_consumer(app: Flask, workers: int = 1) -> Any:
-    """Run a huey consumer in threads of this process, next to the web server (make run)."""
-    huey = get_huey(app)
-    recover_interrupted(app)
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
-    # The consumer installs its own signal handlers; give Ctrl+C back to the web server.
-    kept = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer.start()
-    for signum, handler in kept.items():
-        signal.signal(signum, handler)
-    return consumer

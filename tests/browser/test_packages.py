@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from bundler import queue
 from bundler.enums import Role
 from bundler.models import Package, PackageVersion
-from bundler.packages import jobs
 from tests.package_helpers import build, make_story
 
 
@@ -134,7 +134,7 @@ def test_progress_updates_itself_with_javascript(
     app, db, page, axe, browser_login, make_user, make_pilot, make_wish
 ):
     app.config["HUEY_IMMEDIATE"] = False
-    app.extensions.pop(jobs.EXTENSION, None)  # a real queue for this test
+    queue.reset(app)  # a real queue for this test
     make_story(make_pilot, make_wish, app)
     browser_login(make_user(Role.OFFICE).email)
     page.goto("/bureau/pakketten")
@@ -144,7 +144,7 @@ def test_progress_updates_itself_with_javascript(
     assert page.get_by_role("status").inner_text().startswith("0 van 2")
     assert not page.locator("#voortgang-herlaad").is_visible()  # the script took over
     axe(page)
-    assert jobs.run_pending(app) == 2
+    assert queue.run_pending(app) == 2
     # The script polls the status, fills in the steps and reloads once the job is done.
     expect(page.get_by_role("status")).to_contain_text("2 van 2", timeout=15_000)
     expect(page.locator("progress")).to_have_attribute("value", "2")
