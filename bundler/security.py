@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, abort, current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from bundler.models import utcnow
@@ -22,8 +25,28 @@ CSP = (
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+# Every id in a URL fits the databases' integer columns (PostgreSQL integer: 32 bits).
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every URL rule: at most ten ASCII digits and MAX_ID, else 404.
+
+    Werkzeug's own converter accepts any length, and an id past the column's range makes the
+    database driver fail (a 500) instead of finding nothing.
+    """
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
-    """Register the request hooks and the rate limiter."""
+    """Register the bounded id converter, the request hooks and the rate limiter."""
+    # Replaces the built-in "int": rules added after this (every blueprint) are bounded.
+    app.url_map.converters["int"] = BoundedIntConverter
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

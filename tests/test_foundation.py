@@ -323,3 +323,30 @@ def test_language_switch_never_leaves_the_site(client, target):
     token = csrf_token(client)
     response = client.post("/taal", data={"lang": "en", "next": target, "csrf_token": token})
     assert response.location == "/"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/knelpunten/" + "9" * 30,
+        "/knelpunten/" + "9" * 5000,
+        "/knelpunten/2147483648",
+        "/pilots/" + "9" * 30,
+        "/ministerie/pakketten/" + "9" * 30,
+        "/ministerie/versies/" + "9" * 30 + ".pdf",
+        "/bureau/pakketten/taken/" + "9" * 30,
+        "/knelpunten/1/bijlagen/" + "9" * 30,
+    ],
+)
+def test_huge_ids_in_paths_are_not_found(client, make_user, login, path):
+    """Every `<int:...>` rule is bounded at the root: a huge id is 404, never a 500."""
+    for role in (Role.PILOT, Role.OFFICE, Role.MINISTRY):
+        login(make_user(role, ministry="JenV" if role is Role.MINISTRY else None))
+        assert client.get(path).status_code in (403, 404), (role, path[:60])
+        client.post("/afmelden", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_the_largest_id_still_routes(app):
+    adapter = app.url_map.bind("localhost")
+    endpoint, values = adapter.match("/knelpunten/2147483647")
+    assert (endpoint, values) == ("wishes.show", {"wish_id": 2147483647})
