@@ -128,7 +128,11 @@ API_DETAILS = {
     403: _l("Dit token mag deze operatie niet gebruiken."),
     404: _l("Deze resource bestaat niet, of dit token mag haar niet zien."),
     405: _l("Deze resource ondersteunt deze methode niet; zie de Allow-header."),
+    406: _l("Deze resource is niet in het gevraagde formaat beschikbaar."),
+    409: _l("De resource is intussen gewijzigd."),
     412: _l("De resource is intussen gewijzigd (If-Match klopt niet meer)."),
+    413: _l("Het verzoek is te groot."),
+    415: _l("Stuur de inhoud als application/json."),
     429: _l("Te veel verzoeken met dit token; probeer het na Retry-After seconden opnieuw."),
     500: _l("Er ging iets mis aan onze kant. Probeer het later opnieuw."),
 }
@@ -138,7 +142,7 @@ def problem_response(error: HTTPException, code: int) -> ResponseReturnValue:
     """Answer an error under /api/ as problem+json, keeping headers such as Allow and
     Retry-After; a 400 always names what was wrong in invalidParams."""
     title = str(API_TITLES.get(code, error.name))
-    detail = getattr(error, "problem_detail", None) or str(API_DETAILS.get(code, ""))
+    detail = getattr(error, "problem_detail", None) or str(API_DETAILS.get(code, title))
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": code}
     body["detail"] = detail
     invalid = getattr(error, "invalid_params", None)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -144,13 +144,20 @@ def find_token(session: Session, raw: str) -> ApiToken | None:
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
-    now = utcnow()
-    if token is None or not token.is_usable(now):
+    if token is None or not token.is_usable(utcnow()):
         return None
-    # Writing on every call would serialise reads on SQLite: a minute is precise enough.
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        token.last_used_at = now
     return token
+
+
+def needs_touch(token: ApiToken, now: dt.datetime) -> bool:
+    """Tell whether a token's last-used time is worth writing (once a minute is precise
+    enough; writing on every call would serialise reads on SQLite)."""
+    return token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1)
+
+
+def touch(session: Session, token_id: int, now: dt.datetime) -> None:
+    """Record that a token was used now."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def principal(token: ApiToken) -> User:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, request
 from flask.typing import ResponseReturnValue
 
@@ -79,13 +81,13 @@ def _download(package_number: str, version_number: int, kind: str) -> ResponseRe
 
 @token_required(*READERS)
 @validated(tags=TAGS)
-def pdf(package_number: str, version_number: int) -> ResponseReturnValue:
+def pdf(package_number: str, version_number: int) -> Any:
     """Download a version's PDF (ETag: its SHA-256; If-None-Match gives 304)."""
     return _download(package_number, version_number, "pdf")
 
 
 @token_required(*READERS)
 @validated(tags=TAGS)
-def twin(package_number: str, version_number: int) -> ResponseReturnValue:
+def twin(package_number: str, version_number: int) -> Any:
     """Download a version's JSON twin (ETag: its SHA-256; If-None-Match gives 304)."""
     return _download(package_number, version_number, "json")

@@ -5,9 +5,17 @@ OpenAPI document is generated from them. Fields are camelCase on the wire (NL AP
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 from pydantic.alias_generators import to_camel
 
 from bundler.enums import AnswerStatus, WishState
@@ -56,6 +64,11 @@ class Links(BaseModel):
     json_: Link | None = Field(None, alias="json")
     answers: Link | None = None
     deliveries: Link | None = None
+
+    @model_serializer(mode="wrap")
+    def _present_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A link that does not apply (no next page) is left out, not sent as null.
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class Resource(Camel):

@@ -14,14 +14,15 @@ from flask import Flask, abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from spectree import Response, SpecTree
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, InternalServerError, Unauthorized
 
 from bundler.api import ops
 from bundler.api.schemas import Problem
-from bundler.db import get_session
+from bundler.db import get_session, session_scope
 from bundler.enums import Role
-from bundler.models import ApiToken, User
+from bundler.models import ApiToken, User, utcnow
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -131,6 +132,12 @@ def authenticate() -> ApiToken:
     token = ops.find_token(get_session(), raw) if raw else None
     if token is None:
         raise _unauthorized()
+    now = utcnow()
+    if ops.needs_touch(token, now):
+        # In a transaction of its own: a read request never commits its session.
+        with session_scope(current_app._get_current_object()) as session:  # type: ignore[attr-defined]
+            ops.touch(session, token.id, now)
+        set_committed_value(token, "last_used_at", now)  # known, not a pending change
     g.api_token = token
     g.api_principal = ops.principal(token)
     # The API knows no cookie sessions: whatever cookie came along acts for nobody.
