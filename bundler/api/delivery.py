@@ -151,8 +151,9 @@ def send(app: Flask, url: str, headers: dict[str, str], body: bytes) -> tuple[in
             allow_redirects=False,
         )
         response.close()
-    except RuleError as refused:
-        return None, str(refused)
+    except RuleError:
+        # Logged for the subscriber in plain Dutch (a job has no reader's language).
+        return None, "Niet verstuurd: de URL wijst (nu) naar een privé- of intern adres."
     except requests.RequestException as error:
         return None, f"{type(error).__name__}: {error}"[:500]
     return response.status_code, ""
