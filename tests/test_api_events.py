@@ -241,12 +241,17 @@ def test_events_are_written_with_the_change_and_not_without_it(app, make_pilot, 
 
     pilot = make_pilot()
     wish = make_wish(pilot)
-    with app.app_context():
-        with pytest.raises(RuntimeError), session_scope(app) as session:
+
+    def change_then_fail() -> None:
+        with session_scope(app) as session:
             found = session.get(type(wish), wish.id)
             office_ops.change_state(session, found, office_ops.S.IN_TRIAGE)
             session.flush()
             raise RuntimeError("the transaction fails after the change")
+
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            change_then_fail()
         with session_scope(app) as session:
             assert session.scalars(select(ApiEvent)).all() == []
             found = session.get(type(wish), wish.id)

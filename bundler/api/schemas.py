@@ -240,7 +240,9 @@ class PageQuery(Camel):
 
 
 class SubscriptionIn(Camel):
-    callback_url: Annotated[str, StringConstraints(min_length=9, max_length=500)]
+    callback_url: Annotated[
+        str, StringConstraints(min_length=9, max_length=500, pattern=r"^https?://[^\s/]+")
+    ] = Field(description="https URL; private and internal addresses are refused")
     event_types: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES))
 
 
