@@ -211,9 +211,11 @@ def install_tasks(huey: Huey, app: Flask) -> None:
 
     app.extensions[TASK] = huey.task(name="bundler.api.dispatch", retries=0)(dispatch_task)
 
-    @huey.periodic_task(crontab(minute="*"), name="bundler.api.dispatch_due")
     def dispatch_due() -> None:
         dispatch(app)
+
+    # Retries whose wait is over, and events whose immediate dispatch was lost.
+    huey.periodic_task(crontab(minute="*"), name="bundler.api.dispatch_due")(dispatch_due)
 
 
 def schedule(app: Flask) -> Any:

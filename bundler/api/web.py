@@ -100,9 +100,9 @@ spec = SpecTree(
 )
 
 
-def validated(**options: Any) -> Callable[[F], F]:
+def validated(**options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Validate the request with pydantic models and document the operation (spectree)."""
-    return cast(Callable[[F], F], spec.validate(**options))
+    return cast(Callable[[Callable[..., Any]], Callable[..., Any]], spec.validate(**options))
 
 
 def responses(*bare: str, **codes: Any) -> Response:
@@ -145,10 +145,10 @@ def authenticate() -> ApiToken:
     return token
 
 
-def token_required(*roles: Role) -> Callable[[F], F]:
+def token_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Allow only requests with a usable token of one of the roles (401, else 403)."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             token = authenticate()
@@ -160,7 +160,7 @@ def token_required(*roles: Role) -> Callable[[F], F]:
                 raise invalid("body", "json_invalid", REASONS["json_invalid"])
             return view(*args, **kwargs)
 
-        return cast(F, wrapped)
+        return wrapped
 
     return decorator
 
@@ -238,7 +238,7 @@ PUBLIC_OPERATIONS = {"/api/v1/ministries", "/api/v1/statutes", "/api/v1/municipa
 def document() -> dict[str, Any]:
     """Return the OpenAPI document: spectree's, generated from the validating models, with
     what spectree cannot say: problem+json errors, downloads, headers, public operations."""
-    doc = copy.deepcopy(spec.spec)
+    doc: dict[str, Any] = copy.deepcopy(spec.spec)
     doc["servers"] = [{"url": "/"}]
     doc["security"] = [{"bearer": []}]
     components = doc.setdefault("components", {})
