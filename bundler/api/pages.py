@@ -40,9 +40,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _form() -> tuple[TokenForm, dict[str, Ministry], dict[str, Pilot]]:
+def _form(fresh: bool = False) -> tuple[TokenForm, dict[str, Ministry], dict[str, Pilot]]:
     db, user = get_session(), current_actor()
-    form = TokenForm(request.form)
+    form = TokenForm(None if fresh else request.form)
     ministries = {m.code: m for m in db.scalars(select(Ministry).order_by(Ministry.name))}
     pilots = {str(p.id): p for p in db.scalars(select(Pilot).order_by(Pilot.name))}
     if user.role is Role.MINISTRY:
@@ -57,7 +57,7 @@ def _form() -> tuple[TokenForm, dict[str, Ministry], dict[str, Pilot]]:
     form.pilot.choices = [SelectChoice("", _("Geen"))] + [
         SelectChoice(pk, p.name) for pk, p in pilots.items()
     ]
-    if request.method == "GET":
+    if request.method == "GET" or fresh:
         form.expires_on.data = utcnow().date() + dt.timedelta(days=90)
     return form, ministries, pilots
 
@@ -86,6 +86,7 @@ def tokens() -> ResponseReturnValue:
                 form.add_rule_error(error)
             else:
                 db.commit()
+                form, _ministries, _pilots = _form(fresh=True)  # ready for the next one
         status = 201 if created else 400
     return render_template(
         "api/tokens.html",
