@@ -18,9 +18,10 @@ from sqlalchemy import select, update
 
 from bundler import queue
 from bundler.api import delivery
+from bundler.api.ops import token_hash
 from bundler.db import session_scope
 from bundler.enums import Role
-from bundler.models import ApiEvent, Delivery, utcnow
+from bundler.models import ApiEvent, ApiToken, Delivery, Subscription, utcnow
 from tests.api_helpers import call, make_token
 from tests.package_helpers import build, make_story
 
@@ -241,6 +242,19 @@ def test_events_are_written_with_the_change_and_not_without_it(app, make_pilot, 
 
     pilot = make_pilot()
     wish = make_wish(pilot)
+    with session_scope(app) as session:
+        assert session.scalars(select(ApiEvent)).all() == []
+    office = make_token(app, Role.OFFICE)
+    with session_scope(app) as session:  # events are kept only for what someone subscribed to
+        token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(office)))
+        session.add(
+            Subscription(
+                token=token,
+                callback_url="https://93.184.215.14/",
+                event_types=["nl.bundler.wish.state-changed"],
+                secret="-",
+            )
+        )
 
     def change_then_fail() -> None:
         with session_scope(app) as session:

@@ -22,7 +22,7 @@ from flask import Flask, g, has_request_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from bundler.models import ApiEvent, ApiToken, AuditEvent, PackageVersion, Wish
+from bundler.models import ApiEvent, ApiToken, AuditEvent, PackageVersion, Subscription, Wish
 
 API_PATH = "/api/v1"
 PENDING = "bundler.api.events_pending"
@@ -81,14 +81,27 @@ def event_for(session: Session, audit_event: AuditEvent) -> ApiEvent | None:
     return found
 
 
+def subscribed_types(session: Session) -> set[str]:
+    """Return the event types some active subscription wants."""
+    rows = session.scalars(
+        select(Subscription.event_types).where(Subscription.deleted_at.is_(None))
+    )
+    return {kind for types in rows for kind in types}
+
+
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     token: ApiToken | None = g.get("api_token") if has_request_context() else None
+    wanted: set[str] | None = None
     for obj in list(session.new):
         if not isinstance(obj, AuditEvent):
             continue
         if token is not None and obj.actor_id is None and not obj.actor_label:
             obj.actor_label = token.label  # an API call: the token is the actor
         if obj.action in TYPES and obj.after is not None:
+            # An event nobody subscribes to is not kept (subscriptions start from now).
+            wanted = subscribed_types(session) if wanted is None else wanted
+            if TYPES[obj.action] not in wanted:
+                continue
             found = event_for(session, obj)
             if found is not None:
                 session.add(found)
