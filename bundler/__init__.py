@@ -16,6 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # loads this package first, and must not load the whole web application with it.
     from bundler import (
         admin,
+        api,
         auth,
         cli,
         config,
@@ -46,6 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     # Each area of work registers its blueprint (and CLI commands) in its own init_app.
-    for area in (auth, main, admin, mfa, pilots, wishes, office, packages, ministry):
+    for area in (auth, main, admin, mfa, pilots, wishes, office, packages, ministry, api):
         area.init_app(app)
     return app

@@ -65,6 +65,22 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust
         # (0: none). Behind one TLS proxy set 1, or every client shares the proxy's address.
         "TRUSTED_PROXIES": 0,
+        # The JSON API (bundler.api): requests per token, failed token checks per address.
+        "API_RATE_LIMIT": "600 per minute",
+        "API_AUTH_FAILURE_LIMIT": "20 per minute",
+        "API_TOKEN_MAX_DAYS": 366,
+        # Origin for links and event datarefs (https://bundler.example.nl); empty: the
+        # request's host over https, and datarefs relative to it.
+        "API_PUBLIC_URL": "",
+        # CloudEvents source (NL GOV profile: a URN with the operator's OIN).
+        "EVENT_SOURCE": "urn:nld:oin:00000000000000000000:systeem:bundler",
+        # Networks (CIDR) callbacks may reach although private or loopback; empty: none.
+        "WEBHOOK_ALLOWED_NETWORKS": [],
+        "WEBHOOK_TIMEOUT_SECONDS": 10,
+        "WEBHOOK_MAX_ATTEMPTS": 8,
+        # Wait after a failed delivery: 30 s, 2 min, 8 min, ... at most 6 hours.
+        "WEBHOOK_RETRY_SECONDS": 30,
+        "WEBHOOK_RETRY_MAX_SECONDS": 6 * 3600,
     }
 
 

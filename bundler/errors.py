@@ -62,10 +62,7 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     title = str(TITLES.get(code, error.name))
     detail = str(EXPLANATIONS.get(code, ""))
     if request.path.startswith("/api/"):
-        response = jsonify(type="about:blank", title=title, status=code, detail=detail)
-        response.status_code = code
-        response.mimetype = "application/problem+json"
-        return response
+        return problem_response(error, code)
     headers = error.get_headers()
     headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
     return (
@@ -107,3 +104,56 @@ def _log_denial(code: int) -> None:
             )
     except Exception:  # the denial itself must still be answered
         log.exception("could not record access denial")
+
+
+# -- the API: application/problem+json (RFC 9457) ----------------------------------------------
+
+API_TITLES = {
+    400: _l("Ongeldig verzoek"),
+    401: _l("Niet aangemeld"),
+    403: _l("Geen toegang"),
+    404: _l("Niet gevonden"),
+    405: _l("Methode niet toegestaan"),
+    406: _l("Formaat niet beschikbaar"),
+    409: _l("Conflict"),
+    412: _l("Voorwaarde niet vervuld"),
+    413: _l("Verzoek te groot"),
+    415: _l("Formaat niet ondersteund"),
+    429: _l("Te veel verzoeken"),
+    500: _l("Interne fout"),
+}
+API_DETAILS = {
+    400: _l("Het verzoek klopt niet; zie invalidParams."),
+    401: _l("Geef een geldig API-token mee: Authorization: Bearer <token>."),
+    403: _l("Dit token mag deze operatie niet gebruiken."),
+    404: _l("Deze resource bestaat niet, of dit token mag haar niet zien."),
+    405: _l("Deze resource ondersteunt deze methode niet; zie de Allow-header."),
+    406: _l("Deze resource is niet in het gevraagde formaat beschikbaar."),
+    409: _l("De resource is intussen gewijzigd."),
+    412: _l("De resource is intussen gewijzigd (If-Match klopt niet meer)."),
+    413: _l("Het verzoek is te groot."),
+    415: _l("Stuur de inhoud als application/json."),
+    429: _l("Te veel verzoeken met dit token; probeer het na Retry-After seconden opnieuw."),
+    500: _l("Er ging iets mis aan onze kant. Probeer het later opnieuw."),
+}
+
+
+def problem_response(error: HTTPException, code: int) -> ResponseReturnValue:
+    """Answer an error under /api/ as problem+json, keeping headers such as Allow and
+    Retry-After; a 400 always names what was wrong in invalidParams."""
+    title = str(API_TITLES.get(code, error.name))
+    detail = getattr(error, "problem_detail", None) or str(API_DETAILS.get(code, title))
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": code}
+    body["detail"] = detail
+    invalid = getattr(error, "invalid_params", None)
+    if invalid is None and code == 400:
+        invalid = [{"name": "request", "code": "invalid", "reason": detail}]
+    if invalid is not None:
+        body["invalidParams"] = invalid
+    response = jsonify(body)
+    response.status_code = code
+    response.mimetype = "application/problem+json"
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

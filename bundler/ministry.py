@@ -29,6 +29,7 @@ from bundler.models import (
 from bundler.package_content import Changes
 from bundler.packages.answers import latest_answer, offered_to, record_answer
 from bundler.packages.downloads import send_version
+from bundler.packages.published import published_packages
 from bundler.web import current_actor
 from forms.answer import AnswerForm
 
@@ -48,14 +49,10 @@ def _ministry() -> Ministry:
 
 
 def _own_package(package_id: int) -> Package:
-    package = get_session().scalar(
-        select(Package)
-        .where(Package.id == package_id, Package.ministry_id == _ministry().id)
-        .options(selectinload(Package.versions))
-    )
-    if package is None or not package.versions:
+    found = published_packages(get_session(), _ministry().id, package_id=package_id)
+    if not found:
         abort(404)
-    return package
+    return found[0]
 
 
 @bp.get("/pakketten")
@@ -63,16 +60,7 @@ def _own_package(package_id: int) -> Package:
 def packages() -> ResponseReturnValue:
     """List the ministry's published packages."""
     ministry = _ministry()
-    rows = [
-        p
-        for p in get_session().scalars(
-            select(Package)
-            .where(Package.ministry_id == ministry.id)
-            .options(selectinload(Package.versions))
-            .order_by(Package.id.desc())
-        )
-        if p.versions
-    ]
+    rows = published_packages(get_session(), ministry.id)
     return render_template("ministry/packages.html", ministry=ministry, packages=rows)
 
 

@@ -29,11 +29,13 @@ NAV: dict[Role, list[NavItem]] = {
     Role.MINISTRY: [
         ("main.index", _l("Start")),
         ("ministry.packages", _l("Pakketten")),
+        ("integrations.tokens", _l("API-koppelingen")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.ADMIN: [
         ("main.index", _l("Start")),
         ("admin.users", _l("Gebruikers")),
+        ("integrations.tokens", _l("API-koppelingen")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],
 }

@@ -23,6 +23,8 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'"
 )
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# URL prefixes where no cookie authenticates anything (the API takes bearer tokens only).
+COOKIELESS = "bundler.security.cookieless"
 
 
 # Every id in a URL fits the databases' integer columns (PostgreSQL integer: 32 bits).
@@ -66,9 +68,25 @@ def refuse_nul_bytes() -> None:
                 abort(400)
 
 
+def cookieless(app: Flask, prefix: str) -> None:
+    """Declare a URL prefix where only bearer tokens authenticate: no session, no CSRF token.
+
+    A forged cross-site request carries the victim's cookie, never their token, so under
+    such a prefix there is nothing for it to ride on; everywhere else the check stays.
+    """
+    app.extensions.setdefault(COOKIELESS, []).append(prefix)
+
+
+def is_cookieless() -> bool:
+    """Tell whether this request is under a prefix where cookies authenticate nothing."""
+    prefixes = current_app.extensions.get(COOKIELESS, ())
+    return any(request.path.startswith(prefix) for prefix in prefixes)
+
+
 def check_csrf() -> None:
-    """Refuse any unsafe request without a valid CSRF token (400)."""
-    if request.method not in UNSAFE_METHODS:
+    """Refuse any unsafe request without a valid CSRF token (400), except where cookies
+    authenticate nothing (the token API)."""
+    if request.method not in UNSAFE_METHODS or is_cookieless():
         return
     token = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
     form = CsrfForm(formdata=MultiDict({"csrf_token": token}))
@@ -78,6 +96,8 @@ def check_csrf() -> None:
 
 def enforce_session_lifetime() -> None:
     """End a session past its absolute lifetime; Flask itself enforces the idle timeout."""
+    if is_cookieless():
+        return  # no session here: nothing to renew, and no cookie to send back
     session.permanent = True
     if not current_user.is_authenticated:
         return

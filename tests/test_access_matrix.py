@@ -16,6 +16,7 @@ Outcomes, in the columns of each row (anonymous, P, Q, office, ministry A, minis
     403    the role may not use this route (logged as access.denied)
     404    the object is hidden from this identity: the same answer as for one that does not exist
     409    allowed, but the empty form is stale (access granted)
+    401    the token API: a cookie authenticates nothing there (bearer tokens only)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,19 +36,23 @@ from sqlalchemy import select
 from werkzeug.routing import AnyConverter, Rule
 
 from bundler import attachments
+from bundler.api.ops import token_hash
 from bundler.db import session_scope
 from bundler.enums import AnswerStatus, Role, WishState
 from bundler.models import (
+    ApiToken,
     Attachment,
     AuditEvent,
     Ministry,
     Package,
     Pilot,
+    Subscription,
     User,
     Wish,
 )
 from bundler.office import merging
 from bundler.packages import jobs
+from tests.api_helpers import make_token
 from tests.conftest import PASSWORD, csrf_token
 from tests.package_helpers import BW1, answer, build
 from tests.routes import DUMMY_INT, IDENTITIES, make_identities, rules, targets, undeclared
@@ -58,6 +64,7 @@ OUTCOMES = {
     "403": "forbidden",
     "404": "not_found",
     "409": "conflict",
+    "401": "unauthorized",
 }
 # Words that only the world's wishes and files contain: no denial may show them.
 TITLE = "Matrixknelpunt"
@@ -102,6 +109,10 @@ ADMIN_FORM                         = "login 403    403    403    403    403    4
 PILOT                              = "login ok     ok     403    403    403    403"
 PILOT_FORM                         = "login 400    400    403    403    403    403"
 EVERYONE                           = "ok    ok     ok     ok     ok     ok     ok"
+TOKEN_ONLY                         = "401   401    401    401    401    401    401"
+# The API's objects, for the variables no other rule has (tests/api_helpers.py makes them).
+API_ARGS = {"package_number": "api_version", "version_number": "api_version",
+            "subscription_id": "api_subscription", "token_id": "api_token"}
 
 ACCESS: dict[str, Case | tuple[Case, ...]] = {
     # -- public pages and the session ---------------------------------------------------------
@@ -243,6 +254,37 @@ ACCESS: dict[str, Case | tuple[Case, ...]] = {
              post=                       "login 403    403    403    404    404    403",
              args={"wish_id": "accepted"}),
     ),
+    # -- the JSON API: public reference data; the rest only with a bearer token ------------
+    "api.openapi":              Case(get=EVERYONE),
+    "api.ministries":           Case(get=EVERYONE),
+    "api.statutes":             Case(get=EVERYONE),
+    "api.municipalities":       Case(get=EVERYONE),
+    "api.wishes":               Case(get=TOKEN_ONLY),
+    "api.wish":                 Case(get=TOKEN_ONLY),
+    "api.answers":              Case(get=TOKEN_ONLY),
+    "api.packages":             Case(get=TOKEN_ONLY),
+    "api.package":              Case(get=TOKEN_ONLY, args=API_ARGS),
+    "api.version":              Case(get=TOKEN_ONLY, args=API_ARGS),
+    "api.pdf":                  Case(get=TOKEN_ONLY, args=API_ARGS),
+    "api.twin":                 Case(get=TOKEN_ONLY, args=API_ARGS),
+    "api.subscriptions":        Case(get=TOKEN_ONLY),
+    "api.subscribe":            Case(post=TOKEN_ONLY),
+    "api.subscription":         Case(get=TOKEN_ONLY, args=API_ARGS),
+    # PUT and DELETE only: outside this sweep (tests/test_api.py, tests/test_api_schema.py).
+    "api.put_answer":           Case(),
+    "api.unsubscribe":          Case(),
+    "api.deliveries":           Case(get=TOKEN_ONLY, args=API_ARGS),
+    # -- API tokens in the UI: administrators, and ministry users for their own ministry -------
+    "integrations.tokens":      Case(get="login 403    403    403    ok     ok     ok",
+                                     post="login 403    403    403    400    400    400"),
+    "integrations.token":       Case(get="login 403    403    403    ok     404    ok",
+                                     args=API_ARGS),
+    # Revoked by ministry A; the administrator's second revocation changes nothing.
+    "integrations.revoke":      Case(post="login 403    403    403    ok     404    ok",
+                                     args=API_ARGS),
+    # Stopped by ministry A: after that it is gone for everyone.
+    "integrations.stop_subscription": Case(post="login 403    403    403    ok     404    404",
+                                           args=API_ARGS),
 }
 # fmt: on
 
@@ -314,6 +356,7 @@ def build_world(
         assert states[offered.id] is WishState.OFFERED
         assert states[merged.id] is WishState.MERGED
     bystander = make_user(Role.PILOT, email="matrix-bystander@example.org", pilots=[pilot_p])
+    api_token = _api_token(app, package, version)
     objects: dict[str, Any] = {
         "pilot_p": pilot_p,
         "pilot_q": pilot_q,
@@ -329,8 +372,30 @@ def build_world(
         "version": version,
         "job": _Id(job_id),
         "ministry_a": jenv,
+        **api_token,
     }
     return World(objects, people)
+
+
+def _api_token(app: Flask, package: Package, version: Any) -> dict[str, Any]:
+    """A JenV token with a subscription, and the package's version by number (API URLs)."""
+    secret = make_token(app, Role.MINISTRY, ministry="JenV", name="matrix")
+    with session_scope(app) as session:
+        token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
+        assert token is not None
+        subscription = Subscription(
+            token=token, callback_url="https://93.184.215.14/", event_types=[], secret="-"
+        )
+        session.add(subscription)
+        session.flush()
+        ids = token.id, subscription.id
+    return {
+        "api_token": _Id(ids[0]),
+        "api_subscription": _Id(ids[1]),
+        "api_version": SimpleNamespace(
+            package_number=package.number, version_number=version.number
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -437,9 +502,13 @@ def outcome(response: Any) -> str:
         return "login" if target == "/aanmelden" else "ok"
     if 200 <= status < 300:
         return "ok"
-    return {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}.get(
-        status, f"HTTP {status}"
-    )
+    return {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+    }.get(status, f"HTTP {status}")
 
 
 def _clients(app: Flask, people: Mapping[str, User | None]) -> Iterator[tuple[str, FlaskClient]]:

@@ -3,6 +3,7 @@
 from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, WishState
 from bundler.models import fulltext as _fulltext  # noqa: F401 - registers the index DDL
 from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User, pilot_member
+from bundler.models.api import ApiEvent, ApiToken, Delivery, DeliveryAttempt, Subscription
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
 from bundler.models.merges import WishMerge
@@ -28,11 +29,15 @@ from bundler.models.wishes import Answer, Attachment, Wish, WishRelation, WishSu
 __all__ = [
     "Answer",
     "AnswerStatus",
+    "ApiEvent",
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "Base",
     "BuildJob",
     "BuildStep",
+    "Delivery",
+    "DeliveryAttempt",
     "DownloadReceipt",
     "ExecutingOrganisation",
     "Ministry",
@@ -49,6 +54,7 @@ __all__ = [
     "Role",
     "Statute",
     "StoredFile",
+    "Subscription",
     "Urgency",
     "User",
     "Wish",
