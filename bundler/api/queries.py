@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, exists, false, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from bundler.enums import WishState
@@ -28,12 +28,17 @@ from bundler.packages.published import published_packages
 from bundler.wishes.visibility import can_view, visible_wishes_filter
 
 
-def _backed_by(pilots: object) -> ColumnElement[bool]:
-    supported = select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots))  # type: ignore[arg-type]
-    return or_(Wish.pilot_id.in_(pilots), Wish.id.in_(supported))  # type: ignore[arg-type]
+def _backed_by(pilots: Sequence[int]) -> ColumnElement[bool]:
+    """Wishes raised or supported by one of these pilots, as one indexed id set."""
+    if not pilots:
+        return false()
+    raised = select(Wish.id).where(Wish.pilot_id.in_(pilots))
+    supported = select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots))
+    return Wish.id.in_(union(raised, supported))
 
 
 def wish_conditions(
+    session: Session,
     user: User,
     *,
     ministry: str | None = None,
@@ -43,28 +48,34 @@ def wish_conditions(
     municipality: str | None = None,
     changed_since: dt.datetime | None = None,
 ) -> list[ColumnElement[bool]]:
-    """Return the WHERE of a wish list: what the user may see, narrowed by the filters."""
+    """Return the WHERE of a wish list: what the user may see, narrowed by the filters.
+
+    Codes are resolved to ids first, so each filter is a plain indexed condition the planner
+    can start from (at 100,000 wishes a join inside the condition made it scan by state).
+    """
     where = [visible_wishes_filter(user)]
     if ministry:
+        ministry_id = session.scalar(select(Ministry.id).where(Ministry.code == ministry))
         where.append(
-            Wish.id.in_(
-                select(wish_ministry.c.wish_id)
-                .join(Ministry, Ministry.id == wish_ministry.c.ministry_id)
-                .where(Ministry.code == ministry)
+            exists().where(
+                wish_ministry.c.wish_id == Wish.id, wish_ministry.c.ministry_id == ministry_id
             )
+            if ministry_id is not None
+            else false()
         )
     if statute:
-        where.append(Wish.statute_id.in_(select(Statute.id).where(Statute.bwb_id == statute)))
+        statute_id = session.scalar(select(Statute.id).where(Statute.bwb_id == statute))
+        where.append(Wish.statute_id == statute_id if statute_id is not None else false())
     if state is not None:
         where.append(Wish.state == state)
     if pilot is not None:
         where.append(_backed_by([pilot]))
     if municipality:
-        pilots = (
+        pilots = session.scalars(
             select(PilotMunicipality.pilot_id)
             .join(Municipality, Municipality.id == PilotMunicipality.municipality_id)
             .where(Municipality.cbs_code == municipality, PilotMunicipality.left_on.is_(None))
-        )
+        ).all()
         where.append(_backed_by(pilots))
     if changed_since is not None:
         where.append(Wish.updated_at >= changed_since)
@@ -74,24 +85,35 @@ def wish_conditions(
 def wish_page(
     session: Session, where: Sequence[ColumnElement[bool]], *, page: int, size: int
 ) -> tuple[list[Wish], bool]:
-    """Return one page of wishes (newest first) and whether another page follows."""
-    rows = list(
+    """Return one page of wishes (newest first) and whether another page follows.
+
+    The page's ids come first from the indexes alone; only those rows are then loaded, with
+    what they show (sorting whole rows made a pilot's first page 4x slower at 100,000 wishes).
+    """
+    ids = list(
         session.scalars(
-            select(Wish)
+            select(Wish.id)
             .where(*where)
             .order_by(Wish.id.desc())
             .offset((page - 1) * size)
             .limit(size + 1)
+        )
+    )
+    rows = list(
+        session.scalars(
+            select(Wish)
+            .where(Wish.id.in_(ids[:size]))
+            .order_by(Wish.id.desc())
             .options(
                 selectinload(Wish.statute),
                 selectinload(Wish.ministries),
                 selectinload(Wish.pilot),
-                selectinload(Wish.supports).selectinload(WishSupport.pilot),
+                selectinload(Wish.supports).joinedload(WishSupport.pilot),
                 selectinload(Wish.merged_into),
             )
         )
     )
-    return rows[:size], len(rows) > size
+    return rows, len(ids) > size
 
 
 def visible_wish(session: Session, user: User, reference: str) -> Wish | None:

@@ -183,6 +183,12 @@ def current_principal() -> User:
 def base_url() -> str:
     """Return the API's origin for links: API_PUBLIC_URL, else this request's host over https
     (plain http only for a loopback host, as under `make run`)."""
+    if "api_base_url" not in g:
+        g.api_base_url = _base_url()
+    return str(g.api_base_url)
+
+
+def _base_url() -> str:
     configured = str(current_app.config["API_PUBLIC_URL"])
     if configured:
         return configured.rstrip("/")

@@ -33,7 +33,9 @@ READERS = (Role.MINISTRY, Role.PILOT, Role.OFFICE)
 @validated(query=s.WishQuery, resp=responses(HTTP_200=s.WishPage), tags=TAGS)
 def index(query: s.WishQuery) -> s.WishPage:
     """List the wishes this token may see, newest first, filtered."""
+    session = get_session()
     where = queries.wish_conditions(
+        session,
         current_principal(),
         ministry=query.ministry,
         statute=query.statute,
@@ -42,7 +44,7 @@ def index(query: s.WishQuery) -> s.WishPage:
         municipality=query.municipality,
         changed_since=query.changed_since,
     )
-    rows, more = queries.wish_page(get_session(), where, page=query.page, size=query.page_size)
+    rows, more = queries.wish_page(session, where, page=query.page, size=query.page_size)
     filters = query.model_dump(by_alias=True, exclude={"page"}, exclude_defaults=True, mode="json")
     return s.WishPage(
         _links=s.Links.model_validate(page_links("/wishes", query.page, more, **filters)),
