@@ -60,6 +60,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Bounds of one package render, in its own child process.
         "PDF_TIMEOUT_SECONDS": 300,
         "PDF_MEMORY_MB": 3072,
+        # Package renders at once per worker process (0: one per core), and the memory all
+        # renders of a process may reserve together (estimated from their size).
+        "BUILD_CONCURRENCY": 0,
+        "RENDER_MEMORY_BUDGET_MB": 4096,
         "PROGRAMME_OFFICE_NAME": PROGRAMME_OFFICE_NAME,
         "HSTS_SECONDS": 31536000,
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust

@@ -13,6 +13,7 @@ and keeps the task objects it needs in `app.extensions`.
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -75,10 +76,21 @@ def run_pending(app: Flask) -> int:
     return count
 
 
-def start_embedded_consumer(app: Flask, workers: int = 1) -> Any:
-    """Run a huey consumer in threads of this process, next to the web server (make run)."""
+def worker_threads(app: Flask) -> int:
+    """Return how many jobs a worker process runs at once: BUILD_CONCURRENCY, or one per core."""
+    configured = int(app.config["BUILD_CONCURRENCY"])
+    return configured if configured > 0 else (os.cpu_count() or 1)
+
+
+def start_embedded_consumer(app: Flask, workers: int | None = None) -> Any:
+    """Run a huey consumer in threads of this process, next to the web server (make run).
+
+    One thread per render slot (BUILD_CONCURRENCY, default one per core): each render runs in
+    its own child process, so "build all" uses every core within the memory budget.
+    """
     huey = get_huey(app)
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    count = workers if workers is not None else worker_threads(app)
+    consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=True)
     # The consumer installs its own signal handlers; give Ctrl+C back to the web server.
     kept = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     consumer.start()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bundler.db import session_scope
 from bundler.models import BuildJob, BuildStep, Ministry, User, utcnow
 from bundler.packages import build
+from bundler.packages.budget import estimate_mb, render_budget
 from bundler.pdf import RenderError
 from bundler.queue import get_huey
 
@@ -105,7 +106,9 @@ def build_one(app: Flask, code: str, actor_id: int | None) -> int | None:
         prepared = build.prepare_build(session, ministry)
     if prepared.unchanged:
         return None
-    result = build.render_isolated(prepared.html, prepared.attachments, prepared.created)
+    estimate = estimate_mb(len(prepared.content.items), int(app.config["PDF_MEMORY_MB"]))
+    with render_budget(app).reserve(estimate):
+        result = build.render_isolated(prepared.html, prepared.attachments, prepared.created)
     with session_scope(app) as session:
         actor = session.get(User, actor_id) if actor_id else None
         version = build.publish(session, prepared, result, actor=actor)
