@@ -30,7 +30,7 @@ from bundler import audit
 from bundler.db import get_session
 from bundler.models import Role, User, utcnow
 from bundler.passwords import check_password, hash_password
-from bundler.security import limiter
+from bundler.security import limiter, safe_next
 from forms.auth import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
@@ -175,13 +175,6 @@ def complete_login(db: Session, user: User, *, method: str) -> None:
     user.last_login_at = utcnow()
     audit.record(db, "auth.login", actor=user, obj=user, summary=method)
     db.commit()
-
-
-def safe_next(target: str | None) -> str:
-    """Return a local path to go to next, or the start page (never another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
 
 
 @bp.post("/afmelden")

@@ -8,11 +8,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from bundler import juriconnect, labels, navigation
-from bundler.auth import login_required, safe_next
+from bundler.auth import login_required
 from bundler.db import get_session
 from bundler.enums import Role, WishState
 from bundler.i18n import LANG_COOKIE
 from bundler.models import Pilot, User, Wish
+from bundler.security import safe_next
 from forms.base import CsrfForm
 
 bp = Blueprint("main", __name__)

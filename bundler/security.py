@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.urls import iri_to_uri
 from werkzeug.wrappers import Response
 
 from bundler.models import utcnow
@@ -43,6 +45,40 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+# Longer than any path of this app; a longer `next` is not one of ours.
+MAX_REDIRECT_LENGTH = 2000
+
+
+def safe_next(target: object) -> str:
+    """Return a user-supplied redirect target if it is a path on this site, else the start page.
+
+    The only way the app redirects to a target that came from a request (`next`). Browsers
+    drop tab, CR and LF anywhere in a URL, strip control characters and spaces at the ends and
+    read a backslash as a slash, and Werkzeug drops or encodes some of them too: so a target
+    holding any ASCII control character, any whitespace or a backslash is refused outright
+    instead of cleaned, and what is left must be a path (`/...`, never `//host`), also after
+    Werkzeug has encoded it for the Location header.
+    """
+    home = url_for("main.index")
+    if not isinstance(target, str) or not target or len(target) > MAX_REDIRECT_LENGTH:
+        return home
+    if any(c.isspace() or c < " " or c == "\x7f" or c == "\\" for c in target):
+        return home
+    if not _is_local_path(target) or not _is_local_path(iri_to_uri(target)):
+        return home
+    return target
+
+
+def _is_local_path(target: str) -> bool:
+    parts = urlsplit(target)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, TextAreaField, URLField
+from wtforms import RadioField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from bundler.answer_rules import answer_problems
 from bundler.enums import AnswerStatus
-from forms.base import BaseForm, BoundedIntegerField
+from forms.base import BaseForm, BoundedDateField, BoundedIntegerField
 
 MESSAGES = {
     "link_required": _l("Vul de link naar het wetsvoorstel of Kamerstuk in."),
@@ -34,7 +34,7 @@ class AnswerForm(BaseForm):
         ),
         validators=[Optional(), Length(max=500)],
     )
-    effective_date = DateField(
+    effective_date = BoundedDateField(
         _l("Datum van inwerkingtreding"),
         description=_l("Verplicht bij ‘gerealiseerd’: de datum waarop de wijziging geldt."),
         validators=[Optional()],

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from forms.base import BaseForm
+from forms.base import BaseForm, BoundedDateField
 
 
 class TokenForm(BaseForm):
@@ -22,7 +22,7 @@ class TokenForm(BaseForm):
     pilot = SelectField(
         _l("Pilot"), description=_l("Alleen voor pilottokens."), validators=[Optional()]
     )
-    expires_on = DateField(
+    expires_on = BoundedDateField(
         _l("Geldig tot en met"),
         description=_l("Hoogstens een jaar vooruit."),
         validators=[DataRequired(_l("Vul de vervaldatum in."))],

@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 from flask import current_app, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, IntegerField
+from wtforms import DateField, Form, IntegerField
 from wtforms.csrf.session import SessionCSRF
 from wtforms.meta import DefaultMeta
 
+from bundler import bounded
 from bundler.rules import RuleError
 
 
@@ -68,3 +69,16 @@ class BoundedIntegerField(IntegerField):
             self.data = None
             raise ValueError(_l("Vul een kleiner getal in."))
         super().process_formdata(valuelist)
+
+
+class BoundedDateField(DateField):
+    """An ISO date within the years the app deals with (bundler.bounded): 9999-12-31 is an
+    error on the field, never an overflow in a query."""
+
+    data: Any  # a date or None, as DateField (wtforms has no type for it)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if not bounded.in_date_range(self.data):
+            self.data = None
+            raise ValueError(_l("Vul een datum tussen 1900 en 2999 in."))

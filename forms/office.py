@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     SearchField,
     SelectField,
     SelectMultipleField,
@@ -17,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from bundler.juriconnect import is_article, is_paragraph
-from forms.base import BaseForm, BoundedIntegerField
+from forms.base import BaseForm, BoundedDateField, BoundedIntegerField
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -63,12 +62,12 @@ class InboxFilterForm(GetForm):
     pilot = SelectField(_l("Pilot"), validators=[Optional()])
     gemeente = SelectField(_l("Gemeente"), validators=[Optional()])
     urgentie = SelectField(_l("Urgentie"), validators=[Optional()])
-    van = DateField(
+    van = BoundedDateField(
         _l("Ingediend vanaf"),
         validators=[Optional()],
         description=_l("Bijvoorbeeld 2026-01-31."),
     )
-    tot = DateField(
+    tot = BoundedDateField(
         _l("Ingediend tot en met"),
         validators=[Optional()],
         description=_l("Bijvoorbeeld 2026-12-31."),
@@ -181,9 +180,9 @@ class AuditFilterForm(GetForm):
         description=_l("Een kenmerk zoals KN-2026-0042, of een nummer."),
         validators=[Optional(), Length(max=40)],
     )
-    van = DateField(
+    van = BoundedDateField(
         _l("Vanaf"), validators=[Optional()], description=_l("Bijvoorbeeld 2026-01-31.")
     )
-    tot = DateField(
+    tot = BoundedDateField(
         _l("Tot en met"), validators=[Optional()], description=_l("Bijvoorbeeld 2026-12-31.")
     )

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from forms.base import BaseForm
+from forms.base import BaseForm, BoundedDateField
 
 NAME_MAX = 120
 DESCRIPTION_MAX = 5000
@@ -68,7 +68,7 @@ class PhaseForm(BaseForm):
     """Move a pilot to another phase on a date."""
 
     phase = SelectField(_l("Nieuwe fase"), validators=[DataRequired(_l("Kies de fase."))])
-    changed_on = DateField(
+    changed_on = BoundedDateField(
         _l("Datum"),
         description=_l("De dag waarop de pilot in deze fase kwam."),
         default=dt.date.today,

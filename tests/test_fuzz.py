@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlencode
 
 import pyotp
 import pytest
@@ -34,7 +35,7 @@ from bundler.db import session_scope
 from bundler.enums import Role
 from bundler.models import AuditEvent, Base, Ministry, Pilot, User
 from tests.conftest import PASSWORD, csrf_token
-from tests.routes import ANONYMOUS_ENDPOINTS, Target, roles_for, rules, targets
+from tests.routes import ANONYMOUS_ENDPOINTS, DUMMY_INT, Target, roles_for, rules, targets
 from tests.test_headers import assert_security_headers
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
@@ -362,3 +363,91 @@ def test_fuzz_form(app, endpoint, who):
         check(data)
 
     post()
+
+
+# ---- URL path parameters and query strings (issue 10, finding 7) ------------------------------
+
+# Query names any page reads, besides those its own GET forms show.
+QUERY_NAMES = [
+    "pagina", "per", "van", "tot", "behalve", "pilot", "status", "ministerie", "wet", "artikel",
+    "zoek", "sorteer", "richting", "urgentie", "gemeente", "titel", "statuut", "doel", "next",
+    "version", "versie", "id", "page", "pageSize", "state",
+]  # fmt: skip
+HOSTILE_VALUES = [
+    "²",
+    "１２",
+    "-1",
+    "0",
+    "9" * 30,
+    "9" * 5000,
+    str(2**31),
+    "9999-12-31",
+    "0001-01-01",
+    "2026-02-30",
+    "1e309",
+    "/\t/evil.example",
+    "x" * 3000,
+]
+HOSTILE_IDS = ["9" * 30, str(2**31), "0" * 11 + "1", "9" * 5000]
+
+
+def _get_forms(html: str, page_path: str) -> set[str]:
+    """Names of the fields of the page's GET forms (filters)."""
+    parser = _Forms(page_path)
+    parser.feed(html)
+    return {name for fields in parser.fields.values() for name in fields}
+
+
+@pytest.mark.parametrize("who", [role.value for role in Role])
+def test_fuzz_urls(app, who):
+    """Every GET route, as the role it is for, with hostile ids in the path and hostile ids,
+    dates and pages in the query string: never a 5xx."""
+    with session_scope(app) as session:
+        demo.load(session)
+    actor = _make_actor(app, who)
+    client = app.test_client()
+    _signed_in(client, actor)
+    with session_scope(app) as session:
+        paths = [
+            t
+            for r in rules(app, "GET")
+            if r.endpoint != "static" and Role(who) in roles_for(r.rule)
+            for t in targets(app, session, r)
+        ]
+
+    def check(path: str) -> None:
+        response = client.get(path, buffered=True)
+        assert response.status_code < 500, f"{who} GET {path[:300]} -> {response.status_code}"
+        response.close()
+
+    names, real = set(QUERY_NAMES), []
+    for target in paths:
+        if not target.real:
+            for hostile in HOSTILE_IDS:
+                check(target.path.replace(str(DUMMY_INT), hostile))
+            continue
+        real.append(target.path)
+        first = client.get(target.path, buffered=True)
+        if first.mimetype == "text/html":
+            names |= _get_forms(first.get_data(as_text=True), target.path)
+        first.close()
+    for path in real:
+        for value in HOSTILE_VALUES:
+            check(path + "?" + urlencode(dict.fromkeys(sorted(names), value)))
+
+    @settings(
+        max_examples=EXAMPLES * 3,
+        deadline=None,
+        derandomize=not os.environ.get("FUZZ_RANDOM"),
+        database=None,
+        phases=PHASES,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        path=st.sampled_from(real or ["/"]),
+        query=st.dictionaries(st.sampled_from(sorted(names)), _text(), max_size=4),
+    )
+    def get(path: str, query: dict[str, str]) -> None:
+        check(path + "?" + urlencode(query))
+
+    get()

@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, select
 
-from bundler import audit
+from bundler import audit, bounded
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import Role
@@ -31,12 +31,10 @@ def _render_audit(
 ) -> ResponseReturnValue:
     db = get_session()
     page = paginate(
-        request.args.get("pagina", 1, type=int) or 1, AUDIT_PER_PAGE, audit.count(db, where)
+        bounded.parse_page(request.args.get("pagina")), AUDIT_PER_PAGE, audit.count(db, where)
     )
     events = audit.newest(db, where, limit=page.per_page, offset=(page.page - 1) * page.per_page)
-    wish_ids = {
-        int(e.object_id) for e in events if e.object_type == "wish" and e.object_id.isdigit()
-    }
+    wish_ids = {bounded.parse_id(e.object_id) for e in events if e.object_type == "wish"}
     references = dict(
         db.execute(select(Wish.id, Wish.reference).where(Wish.id.in_(wish_ids))).all()
     )

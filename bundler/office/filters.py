@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from bundler import workflow
+from bundler import bounded, workflow
 from bundler.enums import Urgency, WishState
 
 # Filter value meaning "not set yet" (no responsible ministry, no statute, no article).
@@ -21,20 +21,6 @@ PER_PAGE_CHOICES = (25, 50, 100)
 INBOX_STATES: tuple[WishState, ...] = tuple(s for s in WishState if s in workflow.VISIBLE_TO_OFFICE)
 SORTS = ("ingediend", "kenmerk", "titel", "status", "urgentie", "gewijzigd")
 MAX_QUERY = 200
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        return None
-
-
-def _int(value: str, default: int | None = None) -> int | None:
-    try:
-        return int(value.strip())
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -151,22 +137,20 @@ def parse_filter(source: Mapping[str, Any]) -> InboxFilter:
     ordered = tuple(s for s in INBOX_STATES if s in states)
     urgency_raw = p.get(names["urgency"])
     sort = p.get(names["sort"])
-    per_page = _int(p.get(names["per_page"]), PER_PAGE_CHOICES[0])
-    page = _int(p.get(names["page"]), 1) or 1
-    pilot = _int(p.get(names["pilot"]))
+    per_page = bounded.parse_int(p.get(names["per_page"]))
     return InboxFilter(
         states=ordered,
         ministry=p.get(names["ministry"])[:16],
         statute=p.get(names["statute"]).upper()[:16] if p.get(names["statute"]) else "",
         article=p.get(names["article"])[:40],
-        pilot=pilot if pilot is not None and 0 < pilot < 2**31 else None,
+        pilot=bounded.parse_id(p.get(names["pilot"])),
         municipality=p.get(names["municipality"]).upper()[:6],
         urgency=Urgency(urgency_raw) if urgency_raw in Urgency._value2member_map_ else None,
-        submitted_from=_date(p.get(names["submitted_from"])),
-        submitted_to=_date(p.get(names["submitted_to"])),
+        submitted_from=bounded.parse_date(p.get(names["submitted_from"])),
+        submitted_to=bounded.parse_date(p.get(names["submitted_to"])),
         q=p.get(names["q"])[:MAX_QUERY],
         sort=sort if sort in SORTS else "ingediend",
         descending=p.get(names["descending"]) != "op",
-        page=max(1, min(page, 1_000_000)),
+        page=bounded.parse_page(p.get(names["page"])),
         per_page=per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0],
     )

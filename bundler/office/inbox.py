@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bundler import audit
+from bundler import audit, bounded
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import Role
@@ -68,7 +68,7 @@ def inbox() -> ResponseReturnValue:
 
 
 def _selected_wishes() -> list[Wish]:
-    ids = {int(v) for v in request.form.getlist("knelpunt") if v.isdigit() and len(v) <= 12}
+    ids = {bounded.parse_id(v) for v in request.form.getlist("knelpunt")} - {None}
     return list(
         get_session().scalars(
             select(Wish)

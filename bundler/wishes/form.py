@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from bundler import attachments, refdata, search
+from bundler import attachments, bounded, refdata, search
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import RelationKind, Role, Urgency, WishState
@@ -215,7 +215,10 @@ def _save(
                 db, pilot=pilot, data=data, actor=user, submit=submitting, files=state.files
             )
         else:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            version = bounded.parse_int(form.version.data)
+            if version is None:
+                # No (readable) version: the staleness check cannot be made, so never skip it.
+                raise StaleEdit(wish, -1)
             ops.update_wish(db, wish, data=data, actor=user, version=version, files=state.files)
             if submitting:
                 ops.submit_wish(db, wish, actor=user)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from bundler import labels, search
+from bundler import bounded, labels, search
 from bundler.auth import login_required, role_required
 from bundler.db import get_session
 from bundler.enums import Role, WishState
@@ -187,7 +187,7 @@ def similar() -> ResponseReturnValue:
         title=title,
         statute_id=statute_id,
         article=article,
-        exclude_wish_id=int(exclude) if exclude.isdigit() else None,
+        exclude_wish_id=bounded.parse_id(exclude),
     )
     user = current_actor()
     return jsonify(
