@@ -222,6 +222,12 @@ class SupportForm(BaseForm):
     )
 
 
+class AttachmentShareForm(BaseForm):
+    """Share one attachment with the pilots that join the wish, or stop sharing it."""
+
+    delen = BooleanField(_l("Delen met pilots die aansluiten"))
+
+
 class WithdrawForm(BaseForm):
     """Withdraw a wish, with a reason."""
 

@@ -462,7 +462,8 @@ def test_download_headers(
         (WishState.CONCEPT, "office", False),
         (WishState.CONCEPT, "jenv", False),
         (WishState.SUBMITTED, "raiser", True),
-        (WishState.SUBMITTED, "supporter", True),
+        # Not shared with pilots that join (issue 10): a supporter does not see it.
+        (WishState.SUBMITTED, "supporter", False),
         (WishState.SUBMITTED, "stranger", False),
         (WishState.SUBMITTED, "office", True),
         (WishState.SUBMITTED, "jenv", False),

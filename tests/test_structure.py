@@ -26,6 +26,7 @@ CATALOG = PACKAGE / "translations/en/LC_MESSAGES/messages.po"
 PURE = frozenset(
     {
         "bundler.answer_rules",
+        "bundler.bounded",
         "bundler.charts",
         "bundler.enums",
         "bundler.follow_up",

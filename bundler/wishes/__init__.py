@@ -24,6 +24,11 @@ bp.add_url_rule("/<int:wish_id>/steunen", view_func=pages.support, methods=["GET
 bp.add_url_rule("/vergelijkbaar", view_func=pages.similar)
 bp.add_url_rule("/<int:wish_id>/bijlagen/<int:attachment_id>", view_func=files.download)
 bp.add_url_rule(
+    "/<int:wish_id>/bijlagen/<int:attachment_id>/delen",
+    view_func=files.share_attachment,
+    methods=["POST"],
+)
+bp.add_url_rule(
     "/<int:wish_id>/bijlagen/<int:attachment_id>/verwijderen",
     view_func=files.remove_attachment,
     methods=["POST"],

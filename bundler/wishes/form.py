@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from bundler import attachments, bounded, refdata, search
+from bundler import attachments, bounded, refdata
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import RelationKind, Role, Urgency, WishState
@@ -20,7 +20,7 @@ from bundler.rules import RuleError, StaleEdit
 from bundler.web import current_actor
 from bundler.wishes import ops
 from bundler.wishes.pages import load_wish
-from bundler.wishes.visibility import can_edit, supporting_pilot_choices
+from bundler.wishes.visibility import can_edit, similar_for, supporting_pilot_choices
 from forms.wish import (
     ACTION_CHECK,
     ACTION_CONCEPT,
@@ -183,8 +183,9 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
         return _render_form(form, wish, state, status=400)
     first_submission = wish is None or wish.state is WishState.CONCEPT
     if action == ACTION_CHECK or (action == ACTION_SUBMIT and first_submission):
-        state.similar = search.similar_wishes(
+        state.similar = similar_for(
             get_session(),
+            current_actor(),
             title=data.title,
             statute_id=data.statute.id if data.statute else None,
             article=data.article,

@@ -380,6 +380,45 @@ def add_files(
     return added
 
 
+def share_attachment(
+    session: Session, wish: Wish, attachment: Attachment, *, shared: bool, actor: User
+) -> None:
+    """Share an attachment with the pilots that join the wish (or stop sharing it); audited."""
+    if attachment.wish_id != wish.id or not is_raising_member(actor, wish):
+        raise RuleError(_l("Deze bijlage kunt u niet delen."), "attachments")
+    if attachment.shared_with_supporters == shared:
+        return
+    attachment.shared_with_supporters = shared
+    audit.record(
+        session,
+        "wish.attachment_shared",
+        actor=actor,
+        obj=wish,
+        before={"file": attachment.original_name, "shared": not shared},
+        after={"file": attachment.original_name, "shared": shared},
+        summary=f"Bijlage {attachment.original_name} "
+        + ("gedeeld met pilots die aansluiten" if shared else "niet meer gedeeld"),
+    )
+    session.flush()
+
+
+def remove_support(session: Session, support: WishSupport, *, actor: User) -> None:
+    """Undo a pilot's support of a wish (the programme office); audited."""
+    if actor.role is not Role.OFFICE:
+        raise RuleError(_l("Alleen het programmabureau kan steun ongedaan maken."), "pilot")
+    wish, pilot = support.wish, support.pilot
+    wish.supports.remove(support)
+    audit.record(
+        session,
+        "wish.support_removed",
+        actor=actor,
+        obj=wish,
+        before={"pilot": pilot.name, "note": support.note},
+        summary=f"Steun van pilot {pilot.name} ongedaan gemaakt",
+    )
+    session.flush()
+
+
 def remove_attachment(session: Session, wish: Wish, attachment: Attachment, *, actor: User) -> str:
     """Remove an attachment while the wish may be edited; return its stored name to delete."""
     if not can_edit(actor, wish) or attachment.wish_id != wish.id:
