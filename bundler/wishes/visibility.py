@@ -150,8 +150,7 @@ def visible_timeline(
     return [
         e
         for e in entries
-        if (e.answer is not None and sees_answer(user, e.answer))
-        or (e.kind != "answer" and events)
+        if (e.answer is not None and sees_answer(user, e.answer)) or (e.kind != "answer" and events)
     ]
 
 
