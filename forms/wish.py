@@ -201,6 +201,8 @@ class WishForm(BaseForm):
     )
     # Files already received with an earlier try of this form, signed by the server.
     pending = HiddenField()
+    # One id per form instance: binds the kept files to it, and makes a new wish once.
+    form_id = HiddenField()
     version = HiddenField()
 
     def validate_statute_unknown(self, field: Any) -> None:

@@ -20,7 +20,17 @@ from sqlalchemy.orm import Session
 from bundler import audit, numbering, search, workflow
 from bundler.attachments import MAX_PER_WISH, StoredFile
 from bundler.enums import RelationKind, Role, Urgency, WishState
-from bundler.models import Attachment, Pilot, Statute, User, Wish, WishRelation, WishSupport, utcnow
+from bundler.models import (
+    Attachment,
+    FormSubmission,
+    Pilot,
+    Statute,
+    User,
+    Wish,
+    WishRelation,
+    WishSupport,
+    utcnow,
+)
 from bundler.rules import RuleError, StaleEdit
 from bundler.wishes.visibility import (
     can_edit,
@@ -138,6 +148,33 @@ def create_wish(
     if submit:
         submit_wish(session, wish, actor=actor)
     return wish
+
+
+def wish_of_form(session: Session, form_id: str) -> int | None:
+    """Return the id of the wish a new-wish form instance already made, if any."""
+    return session.scalar(select(FormSubmission.wish_id).where(FormSubmission.form_id == form_id))
+
+
+def claim_form(session: Session, form_id: str, *, actor: User, wish: Wish | None = None) -> bool:
+    """Record that a new-wish form instance makes a wish; False if another request did.
+
+    Called before the wish is made (the unique form id then makes a concurrent second post
+    wait for, and fail on, the first), and again after, to point at the wish.
+    """
+    row = session.scalar(select(FormSubmission).where(FormSubmission.form_id == form_id))
+    if row is not None:
+        if wish is not None and row.user_id == actor.id:
+            row.wish_id = wish.id
+            session.flush()
+            return True
+        return False
+    try:
+        with session.begin_nested():
+            session.add(FormSubmission(form_id=form_id, user_id=actor.id))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def assign_reference(session: Session, wish: Wish, year: int) -> str:
