@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 import unicodedata
 import warnings
 import zipfile
@@ -220,6 +221,57 @@ def remove(folder: Path, stored_name: str) -> None:
     path_of(folder, stored_name).unlink(missing_ok=True)
 
 
+# -- files waiting for their form: one folder per account -----------------------------------------
+
+PENDING = "pending"
+
+
+def pending_folder(folder: Path, user_id: int) -> Path:
+    """Return the folder where an account's uploads wait until they become attachments.
+
+    Files behind an attachment live in `folder` itself; only files in here can be dropped
+    from a form, so no form post can delete a file that belongs to an attachment.
+    """
+    return folder / PENDING / str(int(user_id))
+
+
+def pending_bytes(folder: Path, user_id: int, *, max_age: float, now: float) -> int:
+    """Return how many bytes an account has waiting; expired files are deleted on the way."""
+    total = 0
+    mine = pending_folder(folder, user_id)
+    if not mine.is_dir():
+        return 0
+    for path in mine.iterdir():
+        if not path.is_file():
+            continue
+        stat = path.stat()
+        if now - stat.st_mtime > max_age:
+            path.unlink(missing_ok=True)
+        else:
+            total += stat.st_size
+    return total
+
+
+def is_pending(folder: Path, user_id: int, stored_name: str) -> bool:
+    """Tell whether a stored file is still waiting in the account's pending folder."""
+    try:
+        return path_of(pending_folder(folder, user_id), stored_name).is_file()
+    except RuleError:
+        return False
+
+
+def adopt(folder: Path, user_id: int, files: list[StoredFile]) -> None:
+    """Move waiting files into the attachment folder (their rows are about to be committed)."""
+    for stored in files:
+        source = path_of(pending_folder(folder, user_id), stored.stored_name)
+        os.replace(source, path_of(folder, stored.stored_name))
+
+
+def drop_pending(folder: Path, user_id: int, stored_name: str) -> None:
+    """Delete a waiting file of the account; files behind attachments are never touched."""
+    remove(pending_folder(folder, user_id), stored_name)
+
+
 def orphans(folder: Path, known: set[str], older_than_seconds: float, now: float) -> list[Path]:
     """List stored files no attachment refers to and older than the given age."""
     if not folder.is_dir():
@@ -234,6 +286,20 @@ def orphans(folder: Path, known: set[str], older_than_seconds: float, now: float
     return found
 
 
+def expired_pending(folder: Path, older_than_seconds: float, now: float) -> list[Path]:
+    """List waiting files (of any account) older than the given age."""
+    root = folder / PENDING
+    if not root.is_dir():
+        return []
+    return [
+        path
+        for account in root.iterdir()
+        if account.is_dir()
+        for path in account.iterdir()
+        if path.is_file() and now - path.stat().st_mtime > older_than_seconds
+    ]
+
+
 # -- files kept across a form with errors -------------------------------------------------------
 
 
@@ -241,22 +307,46 @@ def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt="bundler.pending-attachments")
 
 
-def sign_pending(files: list[StoredFile], *, secret: str, user_id: int) -> str:
-    """Encode checked, stored files for a hidden field, bound to the user who uploaded them."""
+def sign_pending(
+    files: list[StoredFile],
+    *,
+    secret: str,
+    user_id: int,
+    form_id: str,
+    issued_at: float | None = None,
+) -> str:
+    """Encode checked, stored files for a hidden field, bound to the user who uploaded them,
+    to one form instance and to the moment they were first kept."""
     if not files:
         return ""
-    return str(_serializer(secret).dumps({"u": user_id, "f": [asdict(f) for f in files]}))
+    payload = {
+        "u": user_id,
+        "i": form_id,
+        "t": int(time.time() if issued_at is None else issued_at),
+        "f": [asdict(f) for f in files],
+    }
+    return str(_serializer(secret).dumps(payload))
 
 
-def load_pending(token: str, *, secret: str, user_id: int) -> list[StoredFile]:
-    """Decode the hidden field; a forged, foreign or damaged value yields nothing."""
+def load_pending(
+    token: str, *, secret: str, user_id: int, form_id: str, max_age: float, now: float | None = None
+) -> tuple[list[StoredFile], float | None]:
+    """Decode the hidden field: its files and when they were first kept.
+
+    A forged, damaged or expired value, or one of another user or another form instance,
+    yields nothing.
+    """
     if not token:
-        return []
+        return [], None
     try:
         payload: Any = _serializer(secret).loads(token)
-        if payload.get("u") != user_id:
-            return []
+        issued = float(payload["t"])
+        if payload.get("u") != user_id or payload.get("i") != form_id or not form_id:
+            return [], None
         files = [StoredFile(**item) for item in payload["f"]]
-    except (BadSignature, TypeError, KeyError, AttributeError):
-        return []
-    return [f for f in files if _STORED_NAME.match(f.stored_name)][:MAX_PER_WISH]
+    except (BadSignature, TypeError, KeyError, AttributeError, ValueError):
+        return [], None
+    age = (time.time() if now is None else now) - issued
+    if not 0 <= age <= max_age:
+        return [], None
+    return [f for f in files if _STORED_NAME.match(f.stored_name)][:MAX_PER_WISH], issued

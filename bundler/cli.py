@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -14,12 +13,12 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from bundler import attachments, create_app, demo, queue, refdata, storage
+from bundler import create_app, demo, queue, refdata, storage
 from bundler.accounts import create_user
 from bundler.backup import backup_command, restore_command
 from bundler.db import get_engine, session_scope
 from bundler.enums import Role
-from bundler.models import Attachment, Ministry, PackageVersion, Pilot
+from bundler.models import Ministry, PackageVersion, Pilot
 from bundler.packages import build, jobs
 from bundler.rules import RuleError
 from forms.auth import PASSWORD_MIN
@@ -277,14 +276,13 @@ def _write(path: Path, data: bytes) -> None:
 @click.option("--hours", default=24, show_default=True, help="Keep files younger than this.")
 @with_appcontext
 def clean_uploads(hours: int) -> None:
-    """Delete uploaded files that no attachment refers to (forms left half-way)."""
-    with session_scope(current_app) as db:
-        known = set(db.scalars(select(Attachment.stored_name)))
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    found = attachments.orphans(folder, known, hours * 3600, time.time())
-    for path in found:
-        path.unlink(missing_ok=True)
-    click.echo(f"{len(found)} verweesde bestanden verwijderd.")
+    """Delete uploaded files that no attachment refers to (forms left half-way).
+
+    The worker does the same every 15 minutes (bundler.wishes.uploads)."""
+    from bundler.wishes.uploads import clean_uploads as clean
+
+    count = clean(current_app._get_current_object(), orphan_hours=hours)  # type: ignore[attr-defined]
+    click.echo(f"{count} verweesde bestanden verwijderd.")
 
 
 def main() -> None:

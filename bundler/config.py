@@ -53,6 +53,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # How long a sign-in whose password was right waits for its second step.
         "MFA_PENDING_SECONDS": 300,
         "UPLOAD_FOLDER": str(instance / "uploads"),
+        # Files kept across a wish form with errors: how long the form's hidden token keeps
+        # them, and how many bytes one account may have waiting (issue 10, findings 3 and 4).
+        "PENDING_UPLOAD_SECONDS": 2 * 3600,
+        "PENDING_UPLOAD_QUOTA_BYTES": 30 * 1024 * 1024,
+        # The worker deletes files no attachment refers to once they are this old.
+        "ORPHAN_UPLOAD_HOURS": 3,
         "STORAGE_FOLDER": str(instance / "storage"),
         "HUEY_URL": f"sqlite:///{instance / 'jobs.sqlite'}",
         # Run queued jobs at once in the web process (tests); never in production.

@@ -110,6 +110,8 @@ ACTION_LABELS = {
     "wish.supported": _l("Andere pilot sloot zich aan"),
     "wish.attachment_added": _l("Bijlage toegevoegd"),
     "wish.attachment_removed": _l("Bijlage verwijderd"),
+    "wish.attachment_shared": _l("Delen van een bijlage met pilots die aansluiten gewijzigd"),
+    "wish.support_removed": _l("Steun van een pilot ongedaan gemaakt"),
 }
 FIELD_LABELS = {
     "title": _l("titel"),

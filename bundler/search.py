@@ -8,6 +8,7 @@ parameter to `plainto_tsquery`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -37,7 +38,7 @@ from bundler.models.wishes import Wish, WishSupport
 
 # Wishes a similarity check may offer: seen by the office and still alive.
 SIMILAR_STATES = frozenset(
-    set(WishState) - {WishState.CONCEPT, WishState.MERGED, WishState.WITHDRAWN}
+    set(WishState) - {WishState.CONCEPT, WishState.MERGED, WishState.WITHDRAWN, WishState.REJECTED}
 )
 
 MAX_TERMS = 12
@@ -144,13 +145,14 @@ def similar_wishes(
     statute_id: int | None,
     article: str,
     exclude_wish_id: int | None = None,
+    exclude_pilot_ids: Sequence[int] = (),
     limit: int = 5,
 ) -> list[Wish]:
     """Return wishes the office can see that look like this one, most alike first.
 
     Wishes on the same statute and article come first, then wishes whose text shares words
     with the title, ranked by full-text relevance. Concepts, merged and withdrawn wishes are
-    never offered.
+    never offered, nor closed (rejected) ones, nor those raised by `exclude_pilot_ids`.
     """
     found: list[Wish] = []
     options = (
@@ -161,6 +163,8 @@ def similar_wishes(
     alive: list[ColumnElement[bool]] = [Wish.state.in_(SIMILAR_STATES)]
     if exclude_wish_id is not None:
         alive.append(Wish.id != exclude_wish_id)
+    if exclude_pilot_ids:
+        alive.append(Wish.pilot_id.not_in(list(exclude_pilot_ids)))
     article = article.strip().lower()
     if statute_id is not None and article:
         found.extend(

@@ -201,6 +201,8 @@ class WishForm(BaseForm):
     )
     # Files already received with an earlier try of this form, signed by the server.
     pending = HiddenField()
+    # One id per form instance: binds the kept files to it, and makes a new wish once.
+    form_id = HiddenField()
     version = HiddenField()
 
     def validate_statute_unknown(self, field: Any) -> None:
@@ -220,6 +222,12 @@ class SupportForm(BaseForm):
         validators=[_max(NOTE_MAX)],
         render_kw={"rows": 4},
     )
+
+
+class AttachmentShareForm(BaseForm):
+    """Share one attachment with the pilots that join the wish, or stop sharing it."""
+
+    delen = BooleanField(_l("Delen met pilots die aansluiten"))
 
 
 class WithdrawForm(BaseForm):

@@ -49,6 +49,7 @@ from bundler.models import (
     Subscription,
     User,
     Wish,
+    WishSupport,
 )
 from bundler.office import merging
 from bundler.packages import jobs
@@ -96,6 +97,7 @@ DEFAULT_ARGS = {
     "job_id": "job",
     "code": "ministry_a",
     "fmt": "csv",
+    "support_id": "support",
 }
 
 # fmt: off
@@ -194,6 +196,8 @@ ACCESS: dict[str, Case | tuple[Case, ...]] = {
         Case(get=                        "login 404    404    404    404    404    404",
              args={"attachment_id": "concept_file"}),
     ),
+    # Only the raising pilot shares its files with supporters (issue 10, finding 2).
+    "wishes.share_attachment":  Case(post="login ok     404    403    403    403    403"),
     # Done by P last of all (it removes the file); the others must not even see it.
     "wishes.remove_attachment": Case(post="login ok     404    403    403    403    403",
                                      args={"wish_id": "concept", "attachment_id": "concept_file"}),
@@ -218,6 +222,8 @@ ACCESS: dict[str, Case | tuple[Case, ...]] = {
     "office.save_text":         Case(post=OFFICE_FORM),
     "office.save_state":        Case(post=OFFICE_FORM),
     "office.merge":             Case(get=OFFICE, post=OFFICE_FORM),
+    # The office undoes Q's support of the submitted wish (issue 10, finding 2).
+    "office.remove_support":    Case(post=OFFICE),
     # The office really undoes the merge (nobody after it may).
     "office.unmerge":           Case(post=OFFICE, args={"reference": "merged"}),
     # -- packages for the office ----------------------------------------------------------------
@@ -355,6 +361,11 @@ def build_world(
         states = dict(session.execute(select(Wish.id, Wish.state)).all())
         assert states[offered.id] is WishState.OFFERED
         assert states[merged.id] is WishState.MERGED
+    with session_scope(app) as session:
+        support = WishSupport(wish_id=submitted.id, pilot_id=pilot_q.id)
+        session.add(support)
+        session.flush()
+        support_id = support.id
     bystander = make_user(Role.PILOT, email="matrix-bystander@example.org", pilots=[pilot_p])
     api_token = _api_token(app, package, version)
     objects: dict[str, Any] = {
@@ -368,6 +379,7 @@ def build_world(
         "submitted": submitted,
         "accepted": accepted,
         "merged": merged,
+        "support": _Id(support_id),
         "package": package,
         "version": version,
         "job": _Id(job_id),

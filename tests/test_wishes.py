@@ -493,7 +493,8 @@ def test_join_from_the_check_step(
     )
     html = client.get(f"/knelpunten/{existing.id}").get_data(as_text=True)
     assert "In Den Bosch ook." in html
-    assert "Andere pilot sloot zich aan" in html
+    # A supporter sees the text and its own note, not the timeline of events (issue 10).
+    assert "Andere pilot sloot zich aan" not in html
     assert existing.title in client.get("/knelpunten").get_data(as_text=True)
     # Joining twice just leads back to the wish.
     response = post_form(client, page, {"pilot": str(team[0].id)}, page="/knelpunten/nieuw")

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -154,6 +155,8 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The raising pilot chose "delen met pilots die aansluiten": supporters may download it.
+    shared_with_supporters: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     wish: Mapped[Wish] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()

@@ -27,6 +27,11 @@ bp.add_url_rule("/knelpunten/<reference>/status", view_func=triage.save_state, m
 bp.add_url_rule(
     "/knelpunten/<reference>/samenvoegen", view_func=merge.merge, methods=["GET", "POST"]
 )
+bp.add_url_rule(
+    "/knelpunten/<reference>/steun/<int:support_id>/verwijderen",
+    view_func=triage.remove_support,
+    methods=["POST"],
+)
 bp.add_url_rule("/knelpunten/<reference>/ontkoppelen", view_func=merge.unmerge, methods=["POST"])
 bp.add_url_rule("/overzicht", view_func=overview.overview)
 bp.add_url_rule("/logboek", view_func=audit_log.audit_log)

@@ -28,6 +28,8 @@ from bundler.office import merging, ops
 from bundler.office.forms import legal_basis_form, state_form, text_form
 from bundler.rules import RuleError, StaleEdit
 from bundler.search import similar_wishes
+from bundler.web import current_actor
+from bundler.wishes import ops as wishes_ops
 from forms.base import BaseForm
 from forms.office import LegalBasisForm, MergeForm, StateForm, TextForm
 
@@ -271,4 +273,19 @@ def save_state(reference: str) -> ResponseReturnValue:
     if refused is not None:
         return refused
     flash(_("Status gewijzigd in %(state)s.", state=labels.label(target)), "success")
+    return redirect(url_for("office.triage", reference=wish.reference))
+
+
+@role_required(Role.OFFICE)
+def remove_support(reference: str, support_id: int) -> ResponseReturnValue:
+    """Undo a pilot's support of a wish; audited."""
+    wish = load_wish(reference, full=True)
+    support = next((s for s in wish.supports if s.id == support_id), None)
+    if support is None:
+        abort(404)
+    db = get_session()
+    pilot = support.pilot.name
+    wishes_ops.remove_support(db, support, actor=current_actor())
+    db.commit()
+    flash(_("De steun van pilot %(pilot)s is ongedaan gemaakt.", pilot=pilot), "success")
     return redirect(url_for("office.triage", reference=wish.reference))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -16,7 +16,8 @@ from bundler.web import current_actor
 from bundler.wishes import ops
 from bundler.wishes.form import upload_folder
 from bundler.wishes.pages import load_wish
-from bundler.wishes.visibility import can_edit
+from bundler.wishes.visibility import RAISER, can_edit, can_see_attachment, involvement
+from forms.wish import AttachmentShareForm
 
 
 @login_required
@@ -24,8 +25,8 @@ def download(wish_id: int, attachment_id: int) -> ResponseReturnValue:
     """Send an attachment to someone who may see the wish, always as a download."""
     wish = load_wish(wish_id)
     attachment = next((a for a in wish.attachments if a.id == attachment_id), None)
-    if attachment is None:
-        abort(404)
+    if attachment is None or not can_see_attachment(current_actor(), wish, attachment):
+        abort(404)  # a file not shared with supporters does not exist for them
     try:
         path = attachments.path_of(upload_folder(), attachment.stored_name)
     except RuleError:
@@ -45,6 +46,35 @@ def download(wish_id: int, attachment_id: int) -> ResponseReturnValue:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@role_required(Role.PILOT)
+def share_attachment(wish_id: int, attachment_id: int) -> ResponseReturnValue:
+    """Share an attachment with the pilots that join the wish, or stop sharing it."""
+    wish = load_wish(wish_id)
+    attachment = next((a for a in wish.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        abort(404)
+    if involvement(current_actor(), wish) != RAISER:
+        abort(403)
+    form = AttachmentShareForm(request.form)
+    if not form.validate():
+        abort(400)
+    db = get_session()
+    ops.share_attachment(db, wish, attachment, shared=bool(form.delen.data), actor=current_actor())
+    db.commit()
+    if attachment.shared_with_supporters:
+        message = _(
+            "Bijlage %(name)s is zichtbaar voor pilots die aansluiten.",
+            name=attachment.original_name,
+        )
+    else:
+        message = _(
+            "Bijlage %(name)s is niet meer zichtbaar voor pilots die aansluiten.",
+            name=attachment.original_name,
+        )
+    flash(message, "success")
+    return redirect(url_for("wishes.show", wish_id=wish.id) + "#bijlagen")
 
 
 @role_required(Role.PILOT)

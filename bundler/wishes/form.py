@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from bundler import attachments, bounded, refdata, search
+from bundler import attachments, bounded, refdata
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import RelationKind, Role, Urgency, WishState
@@ -20,7 +23,7 @@ from bundler.rules import RuleError, StaleEdit
 from bundler.web import current_actor
 from bundler.wishes import ops
 from bundler.wishes.pages import load_wish
-from bundler.wishes.visibility import can_edit, supporting_pilot_choices
+from bundler.wishes.visibility import can_edit, similar_for, supporting_pilot_choices
 from forms.wish import (
     ACTION_CHECK,
     ACTION_CONCEPT,
@@ -30,6 +33,8 @@ from forms.wish import (
     SupportForm,
     WishForm,
 )
+
+FORM_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def upload_folder() -> Path:
@@ -84,17 +89,31 @@ class _FormState:
 
 
 def _receive_files(form: WishForm, wish: Wish | None, state: _FormState) -> None:
-    """Keep earlier received files, store new uploads; errors go next to the file field."""
-    user, folder = current_actor(), upload_folder()
-    secret = str(current_app.config["SECRET_KEY"])
-    kept = attachments.load_pending(form.pending.data or "", secret=secret, user_id=user.id)
+    """Keep earlier received files, store new uploads; errors go next to the file field.
+
+    The hidden token only names files waiting in this account's pending folder for this form
+    instance (and not expired): a file that became an attachment is no longer there, so a
+    replayed token can neither drop it nor attach it twice.
+    """
+    user, folder, config = current_actor(), upload_folder(), current_app.config
+    secret, max_age = str(config["SECRET_KEY"]), float(config["PENDING_UPLOAD_SECONDS"])
+    kept, issued = attachments.load_pending(
+        form.pending.data or "",
+        secret=secret,
+        user_id=user.id,
+        form_id=form.form_id.data or "",
+        max_age=max_age,
+    )
     dropped = set(request.form.getlist("drop_pending"))
     for stored in kept:
+        if not attachments.is_pending(folder, user.id, stored.stored_name):
+            continue  # already an attachment, or cleaned up
         if stored.stored_name in dropped:
-            attachments.remove(folder, stored.stored_name)
+            attachments.drop_pending(folder, user.id, stored.stored_name)
         else:
             state.files.append(stored)
     uploads = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
+    mine = attachments.pending_folder(folder, user.id)
     room = attachments.MAX_PER_WISH - len(wish.attachments if wish else []) - len(state.files)
     errors: list[str] = []
     if len(uploads) > room:
@@ -107,11 +126,17 @@ def _receive_files(form: WishForm, wish: Wish | None, state: _FormState) -> None
             )
         )
         uploads = []
+    waiting = attachments.pending_bytes(folder, user.id, max_age=max_age, now=time.time())
+    quota = int(config["PENDING_UPLOAD_QUOTA_BYTES"])
     for upload in uploads:
         name = attachments.clean_name(upload.filename or "")
         try:
             data = attachments.read_capped(upload.stream)
-            state.files.append(attachments.store(folder, data, name))
+            if waiting + len(data) > quota:
+                errors.append(_quota_message(name, quota))
+                continue
+            state.files.append(attachments.store(mine, data, name))
+            waiting += len(data)
         except attachments.TooLarge as error:
             state.status = 413
             errors.append(f"{name}: {error}")
@@ -119,7 +144,25 @@ def _receive_files(form: WishForm, wish: Wish | None, state: _FormState) -> None
             errors.append(f"{name}: {error}")
     if errors:
         form.attachments.errors = errors
-    form.pending.data = attachments.sign_pending(state.files, secret=secret, user_id=user.id)
+    form.pending.data = attachments.sign_pending(
+        state.files,
+        secret=secret,
+        user_id=user.id,
+        form_id=form.form_id.data or "",
+        issued_at=issued,
+    )
+
+
+def _quota_message(name: str, quota: int) -> str:
+    return str(
+        _(
+            "%(name)s: u heeft al %(mb)s MB aan bestanden klaarstaan die nog niet bij een knelpunt "
+            "horen. Sla eerst een knelpunt op (ook als concept) of haal bestanden weg, en kies dit "
+            "bestand dan opnieuw.",
+            name=name,
+            mb=quota // (1024 * 1024),
+        )
+    )
 
 
 def _wish_data(form: WishForm, statutes: dict[str, Statute]) -> ops.WishData | None:
@@ -161,13 +204,31 @@ def _posted_form() -> WishForm:
     return WishForm(CombinedMultiDict((files, request.form)))
 
 
+def _new_form_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _already_made(form_id: str) -> ResponseReturnValue | None:
+    """Lead a repeated post of a new-wish form to the wish it already made."""
+    wish_id = ops.wish_of_form(get_session(), form_id)
+    if wish_id is None:
+        return None
+    flash(_("Dit formulier was al verstuurd; hier is het knelpunt dat het opleverde."), "info")
+    return redirect(url_for("wishes.show", wish_id=wish_id))
+
+
 def _handle_form(wish: Wish | None) -> ResponseReturnValue:
     """Show the wish form, or save it: concept, check for similar wishes, or submit."""
     if request.method != "POST":
         form = WishForm(data=_form_data(wish) if wish else None)
+        form.form_id.data = _new_form_id()
         _fill_choices(form, wish)
         return _render_form(form, wish, _FormState(), status=200)
     form = _posted_form()
+    if not FORM_ID.fullmatch(form.form_id.data or ""):
+        form.form_id.data = _new_form_id()
+    elif wish is None and (done := _already_made(form.form_id.data or "")) is not None:
+        return done  # a double click or a resend: one wish
     statutes = _fill_choices(form, wish)
     state = _FormState()
     action = request.form.get("action", ACTION_CONCEPT)
@@ -183,8 +244,9 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
         return _render_form(form, wish, state, status=400)
     first_submission = wish is None or wish.state is WishState.CONCEPT
     if action == ACTION_CHECK or (action == ACTION_SUBMIT and first_submission):
-        state.similar = search.similar_wishes(
+        state.similar = similar_for(
             get_session(),
+            current_actor(),
             title=data.title,
             statute_id=data.statute.id if data.statute else None,
             article=data.article,
@@ -211,9 +273,13 @@ def _save(
     try:
         if wish is None:
             pilot = next(p for p in user.pilots if str(p.id) == form.pilot.data)
+            if not ops.claim_form(db, form.form_id.data or "", actor=user):
+                db.rollback()  # the same form, posted at the same moment: one wish
+                return _already_made(form.form_id.data or "") or abort(409)
             wish = ops.create_wish(
                 db, pilot=pilot, data=data, actor=user, submit=submitting, files=state.files
             )
+            ops.claim_form(db, form.form_id.data or "", actor=user, wish=wish)
         else:
             version = bounded.parse_int(form.version.data)
             if version is None:
@@ -230,6 +296,8 @@ def _save(
         db.rollback()
         form.add_rule_error(error)
         return _render_form(form, wish, state, status=400)
+    # The files leave the account's pending folder: no replayed token can name them again.
+    attachments.adopt(upload_folder(), user.id, state.files)
     db.commit()
     if submitting:
         message = _("Knelpunt %(ref)s is ingediend bij het programmabureau.", ref=wish.reference)

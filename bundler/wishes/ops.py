@@ -20,7 +20,17 @@ from sqlalchemy.orm import Session
 from bundler import audit, numbering, search, workflow
 from bundler.attachments import MAX_PER_WISH, StoredFile
 from bundler.enums import RelationKind, Role, Urgency, WishState
-from bundler.models import Attachment, Pilot, Statute, User, Wish, WishRelation, WishSupport, utcnow
+from bundler.models import (
+    Attachment,
+    FormSubmission,
+    Pilot,
+    Statute,
+    User,
+    Wish,
+    WishRelation,
+    WishSupport,
+    utcnow,
+)
 from bundler.rules import RuleError, StaleEdit
 from bundler.wishes.visibility import (
     can_edit,
@@ -138,6 +148,33 @@ def create_wish(
     if submit:
         submit_wish(session, wish, actor=actor)
     return wish
+
+
+def wish_of_form(session: Session, form_id: str) -> int | None:
+    """Return the id of the wish a new-wish form instance already made, if any."""
+    return session.scalar(select(FormSubmission.wish_id).where(FormSubmission.form_id == form_id))
+
+
+def claim_form(session: Session, form_id: str, *, actor: User, wish: Wish | None = None) -> bool:
+    """Record that a new-wish form instance makes a wish; False if another request did.
+
+    Called before the wish is made (the unique form id then makes a concurrent second post
+    wait for, and fail on, the first), and again after, to point at the wish.
+    """
+    row = session.scalar(select(FormSubmission).where(FormSubmission.form_id == form_id))
+    if row is not None:
+        if wish is not None and row.user_id == actor.id:
+            row.wish_id = wish.id
+            session.flush()
+            return True
+        return False
+    try:
+        with session.begin_nested():
+            session.add(FormSubmission(form_id=form_id, user_id=actor.id))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def assign_reference(session: Session, wish: Wish, year: int) -> str:
@@ -378,6 +415,45 @@ def add_files(
             summary=f"Bijlage {attachment.original_name} toegevoegd",
         )
     return added
+
+
+def share_attachment(
+    session: Session, wish: Wish, attachment: Attachment, *, shared: bool, actor: User
+) -> None:
+    """Share an attachment with the pilots that join the wish (or stop sharing it); audited."""
+    if attachment.wish_id != wish.id or not is_raising_member(actor, wish):
+        raise RuleError(_l("Deze bijlage kunt u niet delen."), "attachments")
+    if attachment.shared_with_supporters == shared:
+        return
+    attachment.shared_with_supporters = shared
+    audit.record(
+        session,
+        "wish.attachment_shared",
+        actor=actor,
+        obj=wish,
+        before={"file": attachment.original_name, "shared": not shared},
+        after={"file": attachment.original_name, "shared": shared},
+        summary=f"Bijlage {attachment.original_name} "
+        + ("gedeeld met pilots die aansluiten" if shared else "niet meer gedeeld"),
+    )
+    session.flush()
+
+
+def remove_support(session: Session, support: WishSupport, *, actor: User) -> None:
+    """Undo a pilot's support of a wish (the programme office); audited."""
+    if actor.role is not Role.OFFICE:
+        raise RuleError(_l("Alleen het programmabureau kan steun ongedaan maken."), "pilot")
+    wish, pilot = support.wish, support.pilot
+    wish.supports.remove(support)
+    audit.record(
+        session,
+        "wish.support_removed",
+        actor=actor,
+        obj=wish,
+        before={"pilot": pilot.name, "note": support.note},
+        summary=f"Steun van pilot {pilot.name} ongedaan gemaakt",
+    )
+    session.flush()
 
 
 def remove_attachment(session: Session, wish: Wish, attachment: Attachment, *, actor: User) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from bundler import bounded, labels, search
+from bundler import bounded, labels
 from bundler.auth import login_required, role_required
 from bundler.db import get_session
 from bundler.enums import Role, WishState
@@ -18,12 +18,20 @@ from bundler.web import current_actor
 from bundler.wishes import ops
 from bundler.wishes.timeline import timeline
 from bundler.wishes.visibility import (
+    JOINABLE_STATES,
+    RAISER,
     can_edit,
     can_view,
     can_withdraw,
+    involvement,
+    similar_for,
+    support_notes_shown,
     supporting_pilot_choices,
+    visible_attachments,
+    visible_timeline,
     visible_wishes_filter,
 )
+from forms.base import CsrfForm
 from forms.wish import OverviewFilterForm, SupportForm, WithdrawForm
 
 
@@ -109,7 +117,11 @@ def _render_show(
         wish=wish,
         related=related,
         followers=followers,
-        entries=timeline(db, wish),
+        entries=visible_timeline(user, wish, timeline(db, wish)),
+        files=visible_attachments(user, wish),
+        notes_of=support_notes_shown(user, wish),
+        can_share=involvement(user, wish) == RAISER,
+        share_form=CsrfForm(),
         can_edit=can_edit(user, wish),
         withdraw_form=withdraw_form,
         support_form=support_form,
@@ -136,10 +148,11 @@ def withdraw(wish_id: int) -> ResponseReturnValue:
 def support(wish_id: int) -> ResponseReturnValue:
     """Join a wish as a supporting pilot: "wij lopen hier ook tegenaan"."""
     db, user = get_session(), current_actor()
-    # Every wish a similarity check may offer can be joined; others do not exist here.
+    # Every wish a similarity check may offer can be joined; others (closed ones, concepts)
+    # do not exist here. The page shows only what deciding to join needs.
     wish = db.scalar(
         select(Wish)
-        .where(Wish.id == wish_id, Wish.state.in_(search.SIMILAR_STATES))
+        .where(Wish.id == wish_id, Wish.state.in_(JOINABLE_STATES))
         .options(
             selectinload(Wish.statute),
             selectinload(Wish.pilot),
@@ -182,14 +195,15 @@ def similar() -> ResponseReturnValue:
     article = request.args.get("artikel", "")[:40]
     exclude = request.args.get("behalve", "")
     statute_id = db.scalar(select(Statute.id).where(Statute.bwb_id == bwb_id)) if bwb_id else None
-    found = search.similar_wishes(
+    user = current_actor()
+    found = similar_for(
         db,
+        user,
         title=title,
         statute_id=statute_id,
         article=article,
         exclude_wish_id=bounded.parse_id(exclude),
     )
-    user = current_actor()
     return jsonify(
         wishes=[
             {

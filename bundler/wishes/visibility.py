@@ -2,15 +2,42 @@
 
 `visible_wishes_filter(user)` for queries and `can_view(user, wish)` for one wish hold the
 same rule; pages, exports, notifications and the API all ask these two.
+
+What a viewer sees *of* a wish follows from how they are involved (`involvement`):
+
+- anyone deciding whether to join (the join page, the similar-wish list): only the reference,
+  title, legal basis, state and number of pilots; closed wishes (afgewezen, ingetrokken,
+  samengevoegd) are never offered and cannot be joined;
+- a supporting pilot: the wish's text, legal basis, pilots, its own pilot's note and the
+  ministries' answers; no timeline of events, no other pilot's note, and only the attachments
+  the raising pilot shares with pilots that join (`Attachment.shared_with_supporters`);
+- the raising pilot and the programme office: everything;
+- a ministry the wish is offered to: the wish, its attachments and timeline, and only its own
+  ministry's answers: another ministry's answer on a shared wish is that ministry's business
+  (the same on the wish page, the answer page and in the API).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.orm import Session
 
 from bundler import search, workflow
 from bundler.enums import Role, WishState
-from bundler.models import Pilot, User, Wish, WishSupport, wish_ministry
+from bundler.models import Answer, Attachment, Pilot, User, Wish, WishSupport, wish_ministry
+
+if TYPE_CHECKING:
+    from bundler.wishes.timeline import TimelineEntry
+
+# Closed wishes: never offered as similar, never joinable; their join pages do not exist.
+CLOSED_STATES = frozenset({WishState.REJECTED, WishState.WITHDRAWN, WishState.MERGED})
+JOINABLE_STATES = search.SIMILAR_STATES
+assert not JOINABLE_STATES & CLOSED_STATES
+
+RAISER, SUPPORTER, OFFICE, MINISTRY = "raiser", "supporter", "office", "ministry"
 
 
 def pilot_ids(user: User) -> list[int]:
@@ -79,9 +106,91 @@ def can_withdraw(user: User, wish: Wish) -> bool:
     )
 
 
+def involvement(user: User, wish: Wish) -> str | None:
+    """Return how the user is involved in a wish they may see (RAISER, SUPPORTER, OFFICE,
+    MINISTRY), or None when they may not see it."""
+    if not can_view(user, wish):
+        return None
+    if user.role is Role.PILOT:
+        return RAISER if wish.pilot_id in pilot_ids(user) else SUPPORTER
+    return OFFICE if user.role is Role.OFFICE else MINISTRY
+
+
+def can_see_attachment(user: User, wish: Wish, attachment: Attachment) -> bool:
+    """Tell whether the user may see (and download) one attachment of a wish."""
+    if attachment.wish_id != wish.id:
+        return False
+    who = involvement(user, wish)
+    if who == SUPPORTER:
+        return attachment.shared_with_supporters
+    return who is not None
+
+
+def visible_attachments(user: User, wish: Wish) -> list[Attachment]:
+    """Return the wish's attachments this user may see."""
+    return [a for a in wish.attachments if can_see_attachment(user, wish, a)]
+
+
+def sees_timeline(user: User, wish: Wish) -> bool:
+    """Tell whether the user sees the wish's events (supporters see only the answers)."""
+    return involvement(user, wish) in (RAISER, OFFICE, MINISTRY)
+
+
+def sees_answer(user: User, answer: Answer) -> bool:
+    """Tell whether the user sees a ministry's answer: a ministry only its own ministry's
+    (as on the answer page and in the API); pilots involved and the office every answer."""
+    return user.role is not Role.MINISTRY or answer.ministry_id == user.ministry_id
+
+
+def visible_timeline(
+    user: User, wish: Wish, entries: Sequence[TimelineEntry]
+) -> list[TimelineEntry]:
+    """Keep the timeline entries the user may see (supporters: only the answers)."""
+    events = sees_timeline(user, wish)
+    return [
+        e
+        for e in entries
+        if (e.answer is not None and sees_answer(user, e.answer)) or (e.kind != "answer" and events)
+    ]
+
+
+def support_notes_shown(user: User, wish: Wish) -> set[int] | None:
+    """Return the pilots whose support notes the user sees (None: every pilot's)."""
+    if involvement(user, wish) == SUPPORTER:
+        return set(pilot_ids(user))
+    return None
+
+
+def can_join(wish: Wish) -> bool:
+    """Tell whether a pilot may join the wish at all (it is submitted and not closed)."""
+    return wish.state in JOINABLE_STATES
+
+
+def similar_for(
+    session: Session,
+    user: User,
+    *,
+    title: str,
+    statute_id: int | None,
+    article: str,
+    exclude_wish_id: int | None = None,
+) -> list[Wish]:
+    """Return the wishes of other pilots a pilot member may join, most alike first: the same
+    statute and article first, then by text. The user's own pilots' wishes are left out."""
+    found = search.similar_wishes(
+        session,
+        title=title,
+        statute_id=statute_id,
+        article=article,
+        exclude_wish_id=exclude_wish_id,
+        exclude_pilot_ids=pilot_ids(user) if user.role is Role.PILOT else (),
+    )
+    return [w for w in found if can_join(w)]
+
+
 def supporting_pilot_choices(user: User, wish: Wish) -> list[Pilot]:
     """List the user's pilots that could join the wish: not the raiser, not yet supporting."""
-    if user.role is not Role.PILOT or wish.state not in search.SIMILAR_STATES:
+    if user.role is not Role.PILOT or not can_join(wish):
         return []
     taken = {wish.pilot_id} | {s.pilot_id for s in wish.supports}
     return [p for p in user.pilots if p.id not in taken]
