@@ -6,6 +6,7 @@ from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User,
 from bundler.models.api import ApiEvent, ApiToken, Delivery, DeliveryAttempt, Subscription
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
+from bundler.models.cache import DataGeneration
 from bundler.models.merges import WishMerge
 from bundler.models.packages import (
     BuildJob,
@@ -36,6 +37,7 @@ __all__ = [
     "Base",
     "BuildJob",
     "BuildStep",
+    "DataGeneration",
     "Delivery",
     "DeliveryAttempt",
     "DownloadReceipt",

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from bundler import cache
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import Role, WishState
-from bundler.grouping import group_wishes
+from bundler.grouping import MinistryGroup, group_wishes
 from bundler.models import Ministry, Wish, wish_ministry
-from bundler.office import filters
+from bundler.office import aggregates, filters
 from bundler.office.rows import overview_items
 
 # Wishes listed per article in the overview; the rest is one click away in the inbox.
@@ -26,19 +28,10 @@ PACKAGES_ENDPOINT = "packages.ministry_packages"
 def overview() -> ResponseReturnValue:
     """Show accepted wishes as the tree ministry → statute → article → wish, with counts."""
     db = get_session()
-    items = overview_items(db)
-    full = len(items) <= OVERVIEW_FULL_TREE_LIMIT
-    without_ministry = db.scalar(
-        select(func.count())
-        .select_from(Wish)
-        .where(
-            Wish.state == WishState.ACCEPTED,
-            ~Wish.id.in_(select(wish_ministry.c.wish_id)),
-        )
-    )
+    tree, full, without_ministry = cache.cached(db, ("office.overview",), lambda: _tree(db))
     return render_template(
         "office/overview.html",
-        tree=group_wishes(items),
+        tree=tree,
         names=dict(db.execute(select(Ministry.code, Ministry.name)).all()),
         without_ministry=without_ministry,
         per_article=OVERVIEW_WISHES_PER_ARTICLE if full else 0,
@@ -53,3 +46,18 @@ def overview() -> ResponseReturnValue:
         accepted=WishState.ACCEPTED.value,
         no_value=filters.NONE,
     )
+
+
+def _tree(db: Session) -> tuple[list[MinistryGroup], bool, int]:
+    """Build the tree: with the wishes up to the limit, from aggregate queries above it."""
+    full = aggregates.count_in_state(db, WishState.ACCEPTED) <= OVERVIEW_FULL_TREE_LIMIT
+    tree = group_wishes(overview_items(db)) if full else aggregates.aggregate_tree(db)
+    without_ministry = db.scalar(
+        select(func.count())
+        .select_from(Wish)
+        .where(
+            Wish.state == WishState.ACCEPTED,
+            ~Wish.id.in_(select(wish_ministry.c.wish_id)),
+        )
+    )
+    return tree, full, without_ministry or 0
