@@ -24,7 +24,7 @@ wish_ministry = Table(
     "wish_ministry",
     Base.metadata,
     Column("wish_id", ForeignKey("wish.id", ondelete="CASCADE"), primary_key=True),
-    Column("ministry_id", ForeignKey("ministry.id"), primary_key=True),
+    Column("ministry_id", ForeignKey("ministry.id"), primary_key=True, index=True),
 )
 
 

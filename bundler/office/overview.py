@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,13 +31,28 @@ def overview() -> ResponseReturnValue:
     """Show accepted wishes as the tree ministry → statute → article → wish, with counts."""
     db = get_session()
     tree, full, without_ministry = cache.cached(db, ("office.overview",), lambda: _tree(db))
+    locale = str(get_locale() or "")
+    tree_html = cache.cached(db, ("office.overview.html", locale), _tree_html)
     return render_template(
         "office/overview.html",
+        tree_html=Markup(tree_html),  # noqa: S704 - our own template's output, escaped there
+        tree=bool(tree),
+        per_article=OVERVIEW_WISHES_PER_ARTICLE if full else 0,
+        without_ministry=without_ministry,
+        full_tree_limit=OVERVIEW_FULL_TREE_LIMIT,
+        accepted=WishState.ACCEPTED.value,
+        no_value=filters.NONE,
+    )
+
+
+def _tree_html() -> str:
+    db = get_session()
+    tree, full, _ = cache.cached(db, ("office.overview",), lambda: _tree(db))
+    return render_template(
+        "office/_overview_tree.html",
         tree=tree,
         names=dict(db.execute(select(Ministry.code, Ministry.name)).all()),
-        without_ministry=without_ministry,
         per_article=OVERVIEW_WISHES_PER_ARTICLE if full else 0,
-        full_tree_limit=OVERVIEW_FULL_TREE_LIMIT,
         # References are URL-safe (KN-2026-0042): one url_for instead of one per wish.
         triage_prefix=url_for("office.triage", reference="KN").removesuffix("KN"),
         inbox_prefix=url_for(

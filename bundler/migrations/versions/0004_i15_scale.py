@@ -1,4 +1,4 @@
-"""scale: data generation row for caches, index on wish.updated_at, stored tsvector on PostgreSQL
+"""scale: data generation for caches, indexes for big lists, stored tsvector on PostgreSQL
 
 Revision ID: 0004_i15_scale
 Revises: 0003_i14_api
@@ -27,6 +27,10 @@ def upgrade() -> None:
     op.bulk_insert(table, [{"id": 1, "value": 0}])
     with op.batch_alter_table("wish", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_wish_updated_at"), ["updated_at"], unique=False)
+    with op.batch_alter_table("wish_ministry", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_wish_ministry_ministry_id"), ["ministry_id"], unique=False
+        )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         # The expression index gives way to a stored column with its own GIN index.
@@ -39,6 +43,8 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         fulltext.drop_fulltext(bind)
         op.execute(fulltext.PG_EXPRESSION_INDEX)
+    with op.batch_alter_table("wish_ministry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_wish_ministry_ministry_id"))
     with op.batch_alter_table("wish", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_wish_updated_at"))
     op.drop_table("data_generation")
