@@ -151,12 +151,14 @@ def assign_reference(session: Session, wish: Wish, year: int) -> str:
         # Only the highest reference of the year: an index range, not every reference (a
         # longer number is higher: KN-2026-10000 follows KN-2026-9999).
         prefix = f"{numbering.WISH_PREFIX}-{year}-"
-        highest = session.scalars(
-            select(Wish.reference)
-            .where(Wish.reference >= prefix, Wish.reference < prefix[:-1] + ".")
-            .order_by(func.length(Wish.reference).desc(), Wish.reference.desc())
-            .limit(1)
-        ).all()
+        highest = list(
+            session.scalars(
+                select(Wish.reference)
+                .where(Wish.reference >= prefix, Wish.reference < prefix[:-1] + ".")
+                .order_by(func.length(Wish.reference).desc(), Wish.reference.desc())
+                .limit(1)
+            )
+        )
         reference = numbering.wish_reference(year, numbering.next_wish_sequence(highest, year))
         try:
             with session.begin_nested():
