@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from bundler import create_app, demo, queue, refdata, storage
+from bundler import scale as scale_data
 from bundler.accounts import create_user
 from bundler.backup import backup_command, restore_command
 from bundler.db import get_engine, session_scope
@@ -76,17 +78,54 @@ def init_db() -> None:
 
 @click.command("load-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when demo data is present.")
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Also generate this many wishes (with pilots, supporters, merges, answers, attachments).",
+)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed for --scale.")
 @with_appcontext
-def load_demo_command(if_empty: bool) -> None:
-    """Load the demo story: five pilots, wishes for five ministries, one account per role."""
+def load_demo_command(if_empty: bool, scale: int | None, seed: int) -> None:
+    """Load the demo story: five pilots, wishes for five ministries, one account per role.
+
+    With --scale N, N generated wishes are added (to the story, loaded first when absent).
+    """
+    accounts: list[demo.DemoAccount] = []
     with session_scope(current_app) as session:
-        if demo.is_loaded(session):
+        if not demo.is_loaded(session):
+            accounts = demo.load(session)
+        elif scale is None:
             if if_empty:
                 click.echo("Demodata is al geladen.")
                 return
             raise click.ClickException("Er staan al pilots in de database; demo niet geladen.")
-        accounts = demo.load(session)
-    _print_accounts(accounts)
+    if accounts:
+        _print_accounts(accounts)
+    if scale is not None:
+        _load_scale(scale, seed)
+
+
+def _load_scale(wishes: int, seed: int) -> None:
+    began = time.perf_counter()
+    with session_scope(current_app) as session:
+        report = scale_data.load_scale(
+            session,
+            wishes,
+            seed=seed,
+            upload_folder=Path(current_app.config["UPLOAD_FOLDER"]),
+            progress=lambda done: click.echo(
+                f"  {done:>7,} knelpunten ({time.perf_counter() - began:.0f} s)", err=True
+            ),
+        )
+    click.echo(
+        f"{wishes:,} knelpunten gegenereerd in {time.perf_counter() - began:.0f} s: "
+        + ", ".join(f"{table} {number:,}" for table, number in sorted(report.counts.items()))
+    )
+    click.echo(
+        f"Accounts: pilot-001@{scale_data.EMAIL_DOMAIN} … en ministerie-<code>@"
+        f"{scale_data.EMAIL_DOMAIN}, wachtwoord {scale_data.PASSWORD}"
+    )
 
 
 def _print_accounts(accounts: list[demo.DemoAccount]) -> None:

@@ -13,6 +13,7 @@ class Pagination:
     page: int
     per_page: int
     total: int
+    capped: bool = False  # total is a lower bound: counting stopped there
 
     @property
     def pages(self) -> int:
@@ -39,7 +40,7 @@ class Pagination:
         return result
 
 
-def paginate(page: int, per_page: int, total: int) -> Pagination:
+def paginate(page: int, per_page: int, total: int, *, capped: bool = False) -> Pagination:
     """Clamp the page to the pages that exist."""
     pages = max(1, math.ceil(total / per_page))
-    return Pagination(min(max(page, 1), pages), per_page, total)
+    return Pagination(min(max(page, 1), pages), per_page, total, capped)

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from bundler import labels, pilot_ops
+from bundler import labels, paged, pilot_ops
 from bundler.auth import login_required, role_required
 from bundler.db import get_session
 from bundler.enums import Phase, Role
@@ -81,16 +81,16 @@ def show(pilot_id: int) -> ResponseReturnValue:
     pilot = _load_pilot(pilot_id)
     db = get_session()
     supported = select(WishSupport.wish_id).where(WishSupport.pilot_id == pilot.id)
-    wishes = list(
-        db.scalars(
-            select(Wish)
-            .where(
-                visible_wishes_filter(current_user),
-                or_(Wish.pilot_id == pilot.id, Wish.id.in_(supported)),
-            )
-            .options(selectinload(Wish.statute), selectinload(Wish.pilot))
-            .order_by(Wish.created_at.desc())
+    wishes, pagination = paged.page_of(
+        db,
+        select(Wish)
+        .where(
+            visible_wishes_filter(current_user),
+            or_(Wish.pilot_id == pilot.id, Wish.id.in_(supported)),
         )
+        .options(selectinload(Wish.statute), selectinload(Wish.pilot))
+        .order_by(Wish.created_at.desc(), Wish.id.desc()),
+        paged.page_number(request.args),
     )
     current = [p for p in pilot.participations if p.left_on is None]
     former = [p for p in pilot.participations if p.left_on is not None]
@@ -111,6 +111,8 @@ def show(pilot_id: int) -> ResponseReturnValue:
         by_phase=by_phase,
         former=sorted(former, key=lambda p: p.municipality.name),
         wishes=wishes,
+        pagination=pagination,
+        page_url=lambda n: url_for("pilots.show", pilot_id=pilot.id, pagina=n),
         phase_form=phase_form,
         warning=pilot_ops.municipality_warning(pilot),
     )

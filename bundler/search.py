@@ -33,7 +33,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import Boolean
 
 from bundler.enums import WishState
-from bundler.models.fulltext import PG_VECTOR
+from bundler.models.fulltext import PG_COLUMN
 from bundler.models.wishes import Wish, WishSupport
 
 # Wishes a similarity check may offer: seen by the office and still alive.
@@ -84,7 +84,7 @@ def fts5_query(words: list[str], *, any_word: bool = False) -> str:
 
 
 def _pg_vector() -> ColumnElement[Any]:
-    return literal_column(PG_VECTOR.format(t="wish."), type_=TSVECTOR())
+    return literal_column(f"wish.{PG_COLUMN}", type_=TSVECTOR())
 
 
 def _pg_query(words: list[str], *, any_word: bool = False) -> ColumnElement[Any]:

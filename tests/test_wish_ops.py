@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bundler import numbering
@@ -150,6 +150,25 @@ def test_create_assigns_the_next_reference_of_the_year(
     assert second.reference == numbering.wish_reference(year, 2)
     assert first.state is WishState.CONCEPT
     assert first.submitted_at is None
+
+
+def test_next_reference_follows_the_highest_number_of_the_year(
+    db: Session,
+    make_pilot: Callable[..., Pilot],
+    make_user: Callable[..., User],
+    make_wish: Callable[..., Wish],
+) -> None:
+    pilot = make_pilot()
+    year = utcnow().year
+    # Five digits sort before four as text ("10000" < "9999"); other years do not count.
+    references = [f"KN-{year}-9999", f"KN-{year}-10000", f"KN-{year}-0042", f"KN-{year + 1}-20000"]
+    ids = [make_wish(pilot).id for _ in references]
+    for wish_id, reference in zip(ids, references, strict=True):
+        db.execute(update(Wish).where(Wish.id == wish_id).values(reference=reference))
+    db.commit()
+    user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
+    wish = ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user)
+    assert wish.reference == numbering.wish_reference(year, 10001)
 
 
 def test_reference_clash_is_retried(

@@ -6,6 +6,7 @@ from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User,
 from bundler.models.api import ApiEvent, ApiToken, Delivery, DeliveryAttempt, Subscription
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
+from bundler.models.cache import DataGeneration
 from bundler.models.forms import FormSubmission
 from bundler.models.merges import WishMerge
 from bundler.models.packages import (
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "BuildJob",
     "BuildStep",
+    "DataGeneration",
     "Delivery",
     "DeliveryAttempt",
     "DownloadReceipt",

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -52,6 +52,8 @@ def _render_inbox(
         pagination=pagination,
         counts=counts,
         total=sum(counts.values()),
+        counts_capped=listing.counts_capped(counts),
+        count_cap=format_decimal(listing.COUNT_CAP),
         page_url=lambda n: _inbox_url(f, page=n),
     ), status
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bundler import cache
 from bundler.enums import Urgency, WishState
 from bundler.models import (
     Ministry,
@@ -25,6 +28,9 @@ from bundler.pagination import Pagination, paginate
 from bundler.search import matching_wish_ids
 
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
+# With a text query, counting stops here ("meer dan 10.000"): an exact count of a word found
+# in nearly every wish costs seconds.
+COUNT_CAP = 10_000
 
 
 def _text_match(query: str) -> ColumnElement[bool]:
@@ -120,17 +126,49 @@ def order_by(f: InboxFilter) -> list[Any]:
     return [column.asc(), Wish.id.asc()]
 
 
+def _cache_key(name: str, f: InboxFilter, tz: dt.tzinfo) -> tuple[Hashable, ...]:
+    # Sorting and paging do not change a count.
+    return (name, replace(f, sort="", descending=False, page=1, per_page=0), str(tz))
+
+
 def state_counts(
     session: Session, f: InboxFilter, tz: dt.tzinfo = LOCAL_TIME
 ) -> dict[WishState, int]:
-    """Count wishes per state under the filter, ignoring its state choice (for the tabs)."""
-    rows = session.execute(
-        select(Wish.state, func.count())
-        .where(and_(*conditions(f, with_states=False, tz=tz)))
-        .group_by(Wish.state)
-    ).all()
-    found = {WishState(state): number for state, number in rows}
-    return {s: found.get(s, 0) for s in INBOX_STATES}
+    """Count wishes per state under the filter, ignoring its state choice (for the tabs).
+
+    With a text query, counting stops at COUNT_CAP + 1 wishes in all (`counts_capped`).
+    Cached until the data changes.
+    """
+
+    def count() -> dict[WishState, int]:
+        where = and_(*conditions(f, with_states=False, tz=tz))
+        if f.q:
+            limited = select(Wish.state).where(where).limit(COUNT_CAP + 1).subquery()
+            statement = select(limited.c.state, func.count()).group_by(limited.c.state)
+        else:
+            statement = select(Wish.state, func.count()).where(where).group_by(Wish.state)
+        found = {WishState(state): number for state, number in session.execute(statement)}
+        return {s: found.get(s, 0) for s in INBOX_STATES}
+
+    return dict(cache.cached(session, _cache_key("inbox.state_counts", f, tz), count))
+
+
+def counts_capped(counts: dict[WishState, int]) -> bool:
+    """Tell whether state_counts stopped counting (the numbers per state are then partial)."""
+    return sum(counts.values()) > COUNT_CAP
+
+
+def _shown_total(
+    session: Session, f: InboxFilter, counts: dict[WishState, int], tz: dt.tzinfo
+) -> int:
+    if not counts_capped(counts):
+        return sum(counts[s] for s in f.shown_states)
+
+    def count() -> int:
+        limited = select(Wish.id).where(*conditions(f, tz=tz)).limit(COUNT_CAP + 1).subquery()
+        return session.scalar(select(func.count()).select_from(limited)) or 0
+
+    return cache.cached(session, _cache_key("inbox.shown_total", f, tz), count)
 
 
 def inbox_page(
@@ -138,8 +176,8 @@ def inbox_page(
 ) -> tuple[list[Wish], Pagination, dict[WishState, int]]:
     """Return one page of wishes, its pagination and the counts per state."""
     counts = state_counts(session, f, tz)
-    total = sum(counts[s] for s in f.shown_states)
-    pagination = paginate(f.page, f.per_page, total)
+    total = _shown_total(session, f, counts, tz)
+    pagination = paginate(f.page, f.per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
     # Page through narrow rows (sort key and id), then load just those wishes in full.
     page_ids = list(
         session.scalars(

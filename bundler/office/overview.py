@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from bundler import cache
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import Role, WishState
-from bundler.grouping import group_wishes
+from bundler.grouping import MinistryGroup, group_wishes
 from bundler.models import Ministry, Wish, wish_ministry
-from bundler.office import filters
+from bundler.office import aggregates, filters
 from bundler.office.rows import overview_items
 
 # Wishes listed per article in the overview; the rest is one click away in the inbox.
@@ -26,23 +30,29 @@ PACKAGES_ENDPOINT = "packages.ministry_packages"
 def overview() -> ResponseReturnValue:
     """Show accepted wishes as the tree ministry → statute → article → wish, with counts."""
     db = get_session()
-    items = overview_items(db)
-    full = len(items) <= OVERVIEW_FULL_TREE_LIMIT
-    without_ministry = db.scalar(
-        select(func.count())
-        .select_from(Wish)
-        .where(
-            Wish.state == WishState.ACCEPTED,
-            ~Wish.id.in_(select(wish_ministry.c.wish_id)),
-        )
-    )
+    tree, full, without_ministry = cache.cached(db, ("office.overview",), lambda: _tree(db))
+    locale = str(get_locale() or "")
+    tree_html = cache.cached(db, ("office.overview.html", locale), _tree_html)
     return render_template(
         "office/overview.html",
-        tree=group_wishes(items),
-        names=dict(db.execute(select(Ministry.code, Ministry.name)).all()),
-        without_ministry=without_ministry,
+        tree_html=Markup(tree_html),  # noqa: S704 - our own template's output, escaped there
+        tree=bool(tree),
         per_article=OVERVIEW_WISHES_PER_ARTICLE if full else 0,
+        without_ministry=without_ministry,
         full_tree_limit=OVERVIEW_FULL_TREE_LIMIT,
+        accepted=WishState.ACCEPTED.value,
+        no_value=filters.NONE,
+    )
+
+
+def _tree_html() -> str:
+    db = get_session()
+    tree, full, _ = cache.cached(db, ("office.overview",), lambda: _tree(db))
+    return render_template(
+        "office/_overview_tree.html",
+        tree=tree,
+        names=dict(db.execute(select(Ministry.code, Ministry.name)).all()),
+        per_article=OVERVIEW_WISHES_PER_ARTICLE if full else 0,
         # References are URL-safe (KN-2026-0042): one url_for instead of one per wish.
         triage_prefix=url_for("office.triage", reference="KN").removesuffix("KN"),
         inbox_prefix=url_for(
@@ -53,3 +63,18 @@ def overview() -> ResponseReturnValue:
         accepted=WishState.ACCEPTED.value,
         no_value=filters.NONE,
     )
+
+
+def _tree(db: Session) -> tuple[list[MinistryGroup], bool, int]:
+    """Build the tree: with the wishes up to the limit, from aggregate queries above it."""
+    full = aggregates.count_in_state(db, WishState.ACCEPTED) <= OVERVIEW_FULL_TREE_LIMIT
+    tree = group_wishes(overview_items(db)) if full else aggregates.aggregate_tree(db)
+    without_ministry = db.scalar(
+        select(func.count())
+        .select_from(Wish)
+        .where(
+            Wish.state == WishState.ACCEPTED,
+            ~Wish.id.in_(select(wish_ministry.c.wish_id)),
+        )
+    )
+    return tree, full, without_ministry or 0

@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bundler import cache
 from bundler.enums import AnswerStatus, WishState
 from bundler.follow_up import OfferedWish
 from bundler.models import (
@@ -22,7 +23,7 @@ from bundler.models import (
     Wish,
     wish_ministry,
 )
-from bundler.package_content import PACKAGE_STATES, is_included
+from bundler.package_content import OPEN_ANSWERS
 
 
 @dataclass(frozen=True)
@@ -38,32 +39,43 @@ class Readiness:
 
 
 def readiness(session: Session) -> dict[int, Readiness]:
-    """Count, per ministry id, the accepted wishes and the offered ones still open."""
-    pairs = session.execute(
-        select(wish_ministry.c.ministry_id, Wish.id, Wish.state)
-        .join(Wish, Wish.id == wish_ministry.c.wish_id)
-        .where(Wish.state.in_(PACKAGE_STATES))
-    ).all()
-    offered = {w for _, w, state in pairs if state is WishState.OFFERED}
-    latest: dict[tuple[int, int], AnswerStatus] = {}
-    if offered:
-        answers = session.execute(
-            select(Answer.wish_id, Answer.ministry_id, Answer.status)
-            .where(Answer.wish_id.in_(offered))
-            .order_by(Answer.answered_at, Answer.id)
+    """Count, per ministry id, the accepted wishes and the offered ones still open.
+
+    Two grouped counts (the rule of `is_included` in SQL), cached until the data changes.
+    """
+    return dict(cache.cached(session, ("packages.readiness",), lambda: _readiness(session)))
+
+
+def _readiness(session: Session) -> dict[int, Readiness]:
+    ministry = wish_ministry.c.ministry_id
+    accepted: dict[int, int] = dict(
+        session.execute(
+            select(ministry, func.count())
+            .join(Wish, Wish.id == wish_ministry.c.wish_id)
+            .where(Wish.state == WishState.ACCEPTED)
+            .group_by(ministry)
         ).all()
-        latest = {(w, m): status for w, m, status in answers}
-    counts: dict[int, Readiness] = {}
-    for ministry_id, wish_id, state in pairs:
-        now = counts.get(ministry_id, Readiness())
-        status = latest.get((wish_id, ministry_id))
-        if not is_included(state.value, status.value if status else None):
-            continue
-        if state is WishState.ACCEPTED:
-            counts[ministry_id] = Readiness(now.accepted + 1, now.open_offered)
-        else:
-            counts[ministry_id] = Readiness(now.accepted, now.open_offered + 1)
-    return counts
+    )
+    latest = (
+        select(Answer.status)
+        .where(Answer.wish_id == wish_ministry.c.wish_id, Answer.ministry_id == ministry)
+        .order_by(Answer.answered_at.desc(), Answer.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    is_open = or_(latest.is_(None), latest.in_(sorted(OPEN_ANSWERS)))
+    offered: dict[int, int] = dict(
+        session.execute(
+            select(ministry, func.count())
+            .join(Wish, Wish.id == wish_ministry.c.wish_id)
+            .where(Wish.state == WishState.OFFERED, is_open)
+            .group_by(ministry)
+        ).all()
+    )
+    return {
+        m: Readiness(accepted.get(m, 0), offered.get(m, 0))
+        for m in sorted(set(accepted) | set(offered))
+    }
 
 
 def offered_rows(session: Session, ministry_id: int | None = None) -> list[OfferedWish]:

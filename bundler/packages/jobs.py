@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from flask import Flask
 from huey import Huey
-from sqlalchemy import select, update
+from sqlalchemy import Integer, cast, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 
 
 TASK = "bundler.packages.build_task"
+# First half of the advisory lock key of package builds (the second: the ministry code's CRC).
+BUILD_LOCK = 0x42554E44 - (1 << 31)
 
 
 def install_tasks(huey: Huey, app: Flask) -> None:
@@ -98,21 +102,49 @@ def run_step(app: Flask, step_id: int) -> None:
 
 
 def build_one(app: Flask, code: str, actor_id: int | None) -> int | None:
-    """Prepare, render in a child process, publish; return the new version id or None."""
-    with session_scope(app) as session:
-        ministry = session.scalar(select(Ministry).where(Ministry.code == code))
-        if ministry is None:
-            raise build.BuildConflict(f"Onbekend ministerie: {code}")
-        prepared = build.prepare_build(session, ministry)
-    if prepared.unchanged:
-        return None
-    estimate = estimate_mb(len(prepared.content.items), int(app.config["PDF_MEMORY_MB"]))
-    with render_budget(app).reserve(estimate):
-        result = build.render_isolated(prepared.html, prepared.attachments, prepared.created)
-    with session_scope(app) as session:
-        actor = session.get(User, actor_id) if actor_id else None
-        version = build.publish(session, prepared, result, actor=actor)
-        return version.id
+    """Prepare, render in a child process, publish; return the new version id or None.
+
+    One build per ministry at a time, across every consumer: a second build of the same
+    ministry waits, then finds the package unchanged instead of racing to the same number.
+    """
+    with ministry_build_lock(app, code):
+        with session_scope(app) as session:
+            ministry = session.scalar(select(Ministry).where(Ministry.code == code))
+            if ministry is None:
+                raise build.BuildConflict(f"Onbekend ministerie: {code}")
+            prepared = build.prepare_build(session, ministry)
+        if prepared.unchanged:
+            return None
+        estimate = estimate_mb(len(prepared.content.items), int(app.config["PDF_MEMORY_MB"]))
+        with render_budget(app).reserve(estimate):
+            result = build.render_isolated(prepared.html, prepared.attachments, prepared.created)
+        with session_scope(app) as session:
+            actor = session.get(User, actor_id) if actor_id else None
+            version = build.publish(session, prepared, result, actor=actor)
+            return version.id
+
+
+@contextmanager
+def ministry_build_lock(app: Flask, code: str) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock for this ministry's builds (nothing on SQLite).
+
+    The lock lives on its own connection: a consumer that dies (even by SIGKILL) loses the
+    connection and with it the lock. SQLite serialises the writes of publishing anyway.
+    """
+    engine = app.extensions["bundler.engine"]
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = cast(zlib.crc32(code.encode()) - (1 << 31), Integer)  # int4, as the function wants
+    namespace = cast(BUILD_LOCK, Integer)
+    with engine.connect() as connection:
+        connection.execute(select(func.pg_advisory_lock(namespace, key)))
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(select(func.pg_advisory_unlock(namespace, key)))
+            connection.commit()
 
 
 def finish_step(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -185,10 +185,18 @@ def assign_reference(session: Session, wish: Wish, year: int) -> str:
     still pick the same number, and the unique constraint makes the later one try again.
     """
     for _attempt in range(REFERENCE_ATTEMPTS):
-        taken = session.scalars(
-            select(Wish.reference).where(Wish.reference.like(f"{numbering.WISH_PREFIX}-{year}-%"))
-        ).all()
-        reference = numbering.wish_reference(year, numbering.next_wish_sequence(list(taken), year))
+        # Only the highest reference of the year: an index range, not every reference (a
+        # longer number is higher: KN-2026-10000 follows KN-2026-9999).
+        prefix = f"{numbering.WISH_PREFIX}-{year}-"
+        highest = list(
+            session.scalars(
+                select(Wish.reference)
+                .where(Wish.reference >= prefix, Wish.reference < prefix[:-1] + ".")
+                .order_by(func.length(Wish.reference).desc(), Wish.reference.desc())
+                .limit(1)
+            )
+        )
+        reference = numbering.wish_reference(year, numbering.next_wish_sequence(highest, year))
         try:
             with session.begin_nested():
                 wish.reference = reference

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from bundler import bounded, labels
+from bundler import bounded, labels, paged
 from bundler.auth import login_required, role_required
 from bundler.db import get_session
 from bundler.enums import Role, WishState
@@ -76,10 +76,18 @@ def index() -> ResponseReturnValue:
         )
         .order_by(Wish.updated_at.desc(), Wish.id.desc())
     )
+    status = ""
     if form.validate() and form.status.data:
-        query = query.where(Wish.state == WishState(form.status.data))
-    wishes = list(get_session().scalars(query))
-    return render_template("wishes/index.html", wishes=wishes, form=form)
+        status = form.status.data
+        query = query.where(Wish.state == WishState(status))
+    wishes, pagination = paged.page_of(get_session(), query, paged.page_number(request.args))
+    return render_template(
+        "wishes/index.html",
+        wishes=wishes,
+        form=form,
+        pagination=pagination,
+        page_url=lambda n: url_for("wishes.index", status=status or None, pagina=n),
+    )
 
 
 @login_required

@@ -39,6 +39,8 @@ assert not JOINABLE_STATES & CLOSED_STATES
 
 RAISER, SUPPORTER, OFFICE, MINISTRY = "raiser", "supporter", "office", "ministry"
 
+_ALL_BUT_CONCEPTS = frozenset(set(WishState) - {WishState.CONCEPT})
+
 
 def pilot_ids(user: User) -> list[int]:
     """Return the ids of the pilots the user is a member of."""
@@ -62,6 +64,10 @@ def visible_wishes_filter(user: User) -> ColumnElement[bool]:
             and_(Wish.state != WishState.CONCEPT, Wish.id.in_(supported)),
         )
     if user.role is Role.OFFICE:
+        if workflow.VISIBLE_TO_OFFICE == _ALL_BUT_CONCEPTS:
+            # One inequality instead of a list of eight states: the database can then walk
+            # the sort column's index (updated_at, reference) instead of sorting every wish.
+            return Wish.state != WishState.CONCEPT
         return Wish.state.in_(workflow.VISIBLE_TO_OFFICE)
     if user.role is Role.MINISTRY and user.ministry_id is not None:
         offered = select(wish_ministry.c.wish_id).where(

@@ -1,0 +1,91 @@
+"""The data generation: one counter raised by every transaction that changes wishes.
+
+Caches of derived data (the bundle overview, counts per state, package readiness) are keyed
+on it, so every app process and server drops what it cached as soon as a change commits
+(`bundler.cache`). The listeners here raise it: ORM changes to the tables in WATCHED and
+ORM-executed insert/update/delete statements on them mark the session; just before the
+commit the row gets a new random value.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import Connection, event, update
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
+
+from bundler.models.base import Base
+
+# Tables whose rows the cached pages are derived from.
+WATCHED = frozenset(
+    {
+        "wish", "wish_ministry", "wish_support", "wish_relation", "wish_merge", "answer",
+        "attachment", "pilot", "pilot_municipality", "package", "package_version",
+        "package_entry", "ministry", "statute", "statute_ministry", "municipality",
+        "executing_organisation",
+    }
+)  # fmt: skip
+_FLAG = "bundler.data_changed"
+
+
+class DataGeneration(Base):
+    """A single row (id 1) whose value goes up with every committed change to wishes."""
+
+    __tablename__ = "data_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+def _insert_row(target: Any, connection: Connection, **kw: Any) -> None:
+    connection.execute(target.insert().values(id=1, value=0))
+
+
+event.listen(DataGeneration.__table__, "after_create", _insert_row)
+
+
+def mark_changed(session: Session) -> None:
+    """Record that this transaction changed watched data (done automatically for the ORM)."""
+    session.info[_FLAG] = True
+
+
+def has_pending_changes(session: Session) -> bool:
+    """Tell whether this session's transaction has written watched data not yet committed."""
+    return bool(session.info.get(_FLAG)) or any(
+        _table_of(o) in WATCHED for o in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
+def _table_of(instance: object) -> str:
+    table = getattr(type(instance), "__table__", None)
+    return str(getattr(table, "name", ""))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
+    if any(_table_of(o) in WATCHED for o in (*session.new, *session.dirty, *session.deleted)):
+        mark_changed(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in WATCHED:
+            mark_changed(state.session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    session.flush()  # so changes still pending are seen (and marked) now
+    if session.info.pop(_FLAG, False):
+        # A random value, not value + 1: a restored backup cannot bring back an old value.
+        session.connection().execute(
+            update(DataGeneration).where(DataGeneration.id == 1).values(value=secrets.randbits(31))
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_FLAG, None)

@@ -1,0 +1,32 @@
+"""One page of a long list of rows: a count and a LIMIT/OFFSET query, never every row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func
+from sqlalchemy.orm import Session
+
+from bundler.pagination import Pagination, paginate
+
+T = TypeVar("T")
+PER_PAGE = 50
+PAGE_PARAM = "pagina"
+MAX_PAGE = 100_000
+
+
+def page_number(args: Mapping[str, Any]) -> int:
+    """Read the page number from the query string (1 when absent or not a number)."""
+    value = str(args.get(PAGE_PARAM, "1"))
+    return min(int(value), MAX_PAGE) if value.isdigit() and len(value) <= 6 else 1
+
+
+def page_of(
+    session: Session, statement: Select[T], page: int, per_page: int = PER_PAGE
+) -> tuple[list[T], Pagination]:
+    """Return the rows of one page of `statement` (which must be ordered) and its pagination."""
+    counting = statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    pagination = paginate(page, per_page, session.scalar(counting) or 0)
+    rows = session.scalars(statement.limit(per_page).offset((pagination.page - 1) * per_page))
+    return list(rows), pagination
