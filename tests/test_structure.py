@@ -31,6 +31,7 @@ PURE = frozenset(
         "bundler.follow_up",
         "bundler.grouping",
         "bundler.juriconnect",
+        "bundler.lawlinks",
         "bundler.numbering",
         "bundler.office.filters",
         "bundler.package_content",
