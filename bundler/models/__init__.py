@@ -6,6 +6,7 @@ from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User,
 from bundler.models.api import ApiEvent, ApiToken, Delivery, DeliveryAttempt, Subscription
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
+from bundler.models.catalogue import StatuteResponsibility
 from bundler.models.merges import WishMerge
 from bundler.models.packages import (
     BuildJob,
@@ -53,6 +54,7 @@ __all__ = [
     "RelationKind",
     "Role",
     "Statute",
+    "StatuteResponsibility",
     "StoredFile",
     "Subscription",
     "Urgency",

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from bundler import attachments, refdata, search
+from bundler import attachments, lawlinks, refdata, search
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import RelationKind, Role, Urgency, WishState
@@ -54,12 +54,37 @@ def _fill_choices(form: WishForm, wish: Wish | None) -> dict[str, Statute]:
     return statutes
 
 
+def apply_law_link(form: Any, statutes: dict[str, Statute]) -> str | None:
+    """Fill statute, article and lid from the pasted link; return a BWB id to propose.
+
+    Returns None when no (readable) link was pasted, "" when the link's statute is in the
+    catalogue, and the BWB id when it is not: the office confirms it during triage.
+    """
+    ref = lawlinks.parse(form.law_link.data or "")
+    if ref is None:
+        return None
+    form.article.data = ref.article
+    form.paragraph.data = ref.paragraph
+    if hasattr(form, "statute_unknown"):
+        form.statute_unknown.data = False
+    if ref.bwb_id in statutes:
+        form.statute.data = ref.bwb_id
+        return ""
+    form.statute.data = ""
+    return ref.bwb_id
+
+
 def _form_data(wish: Wish) -> dict[str, Any]:
     return {
         **{name: getattr(wish, name) for name in ops.FREE_TEXT_FIELDS},
         "pilot": str(wish.pilot_id),
         "statute": wish.statute.bwb_id if wish.statute else "",
         "statute_unknown": wish.statute_unknown,
+        "law_link": (
+            lawlinks.jci(lawlinks.LawReference(wish.proposed_bwb_id, article=wish.article))
+            if wish.proposed_bwb_id
+            else ""
+        ),
         "benefit_cases_per_year": wish.benefit_cases_per_year,
         "urgency": wish.urgency.value,
         "depends_on": ", ".join(
@@ -169,6 +194,7 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
         return _render_form(form, wish, _FormState(), status=200)
     form = _posted_form()
     statutes = _fill_choices(form, wish)
+    proposed = apply_law_link(form, statutes)
     state = _FormState()
     action = request.form.get("action", ACTION_CONCEPT)
     action = action if action in ACTIONS else ACTION_CONCEPT
@@ -178,6 +204,8 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
     if not valid or form.attachments.errors:
         return _render_form(form, wish, state, status=state.status)
     data = _wish_data(form, statutes)
+    if data is not None and proposed is not None:
+        data.proposed_bwb_id = proposed
     submitting = action in (ACTION_SUBMIT, ACTION_SUBMIT_ANYWAY)
     if data is None or (submitting and not _complete(form, data)):
         return _render_form(form, wish, state, status=400)
