@@ -18,10 +18,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from bundler import juriconnect, lawlinks, numbering
+from bundler import juriconnect, numbering
 from bundler.enums import Urgency
 from bundler.labels import URGENCY_LABELS
 from forms.base import BaseForm, BoundedIntegerField
+from forms.law_link import law_link_field
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -69,19 +70,6 @@ def _paragraph(form: Any, field: Any) -> None:
         raise ValidationError(_l("Vul alleen het nummer van het lid in, bijvoorbeeld 2."))
 
 
-def _law_link(form: Any, field: Any) -> None:
-    if field.data and lawlinks.parse(field.data) is None:
-        raise ValidationError(
-            _l(
-                "Deze link herkennen we niet. Plak een link van wetten.overheid.nl, of kies "
-                "hieronder de wet."
-            )
-        )
-
-
-LAW_LINK_MAX = 2000
-
-
 def _references(form: Any, field: Any) -> None:
     words = re.split(r"[\s,;]+", (field.data or "").upper())
     if any(w and numbering.parse_wish_reference(w) is None for w in words):
@@ -122,15 +110,7 @@ class WishForm(BaseForm):
         validators=[NeededToSubmit(), _max(TEXT_MAX)],
         render_kw={"rows": 6},
     )
-    law_link = StringField(
-        _l("Plak een link naar de wet"),
-        description=_l(
-            "Niet verplicht. Een link van wetten.overheid.nl vult de wet, het artikel en het lid "
-            "voor u in."
-        ),
-        validators=[_max(LAW_LINK_MAX), _law_link],
-        render_kw={"maxlength": LAW_LINK_MAX, "autocomplete": "off", "spellcheck": "false"},
-    )
+    law_link = law_link_field()
     statute = SelectField(
         _l("Wet"),
         description=_l(

@@ -20,10 +20,8 @@ class StatuteResponsibility(Base):
     valid_from: Mapped[dt.date | None]
     valid_until: Mapped[dt.date | None]
 
-    statute: Mapped[Statute] = relationship(
-        back_populates="responsibilities", overlaps="ministries,statutes"
-    )
-    ministry: Mapped[Ministry] = relationship(overlaps="ministries,statutes")
+    statute: Mapped[Statute] = relationship(back_populates="responsibilities")
+    ministry: Mapped[Ministry] = relationship()
 
     def holds_on(self, on: dt.date) -> bool:
         """Tell whether this responsibility holds on a date."""

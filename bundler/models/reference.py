@@ -43,8 +43,12 @@ class Ministry(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
     successor: Mapped[Ministry | None] = relationship(remote_side=[id])
+    # Every statute the ministry ever held; changes go through Statute.responsibilities.
     statutes: Mapped[list[Statute]] = relationship(
-        secondary=statute_ministry, back_populates="ministries", order_by="Statute.title"
+        secondary=statute_ministry,
+        back_populates="ministries",
+        order_by="Statute.title",
+        viewonly=True,
     )
 
     @property
@@ -74,13 +78,16 @@ class Statute(Base):
     # Retired regulations stay (wishes and packages refer to them) but are offered no more.
     retired_on: Mapped[dt.date | None]
 
+    # Every ministry that ever held the statute; see ministries_on() for one date.
     ministries: Mapped[list[Ministry]] = relationship(
-        secondary=statute_ministry, back_populates="statutes", order_by="Ministry.code"
+        secondary=statute_ministry,
+        back_populates="statutes",
+        order_by="Ministry.code",
+        viewonly=True,
     )
     responsibilities: Mapped[list[StatuteResponsibility]] = relationship(
         back_populates="statute",
         cascade="all, delete-orphan",
-        overlaps="ministries,statutes",
         order_by="StatuteResponsibility.valid_from",
     )
 

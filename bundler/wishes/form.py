@@ -21,6 +21,7 @@ from bundler.web import current_actor
 from bundler.wishes import ops
 from bundler.wishes.pages import load_wish
 from bundler.wishes.visibility import can_edit, supporting_pilot_choices
+from forms.law_link import apply_law_link
 from forms.wish import (
     ACTION_CHECK,
     ACTION_CONCEPT,
@@ -39,6 +40,8 @@ def upload_folder() -> Path:
 
 def _fill_choices(form: WishForm, wish: Wish | None) -> dict[str, Statute]:
     statutes = {s.bwb_id: s for s in refdata.statutes(get_session())}
+    if wish is not None and wish.statute is not None:  # kept even when since retired
+        statutes.setdefault(wish.statute.bwb_id, wish.statute)
     form.statute.choices = [SelectChoice("", _("Kies een wet"))] + [
         SelectChoice(
             bwb,
@@ -52,26 +55,6 @@ def _fill_choices(form: WishForm, wish: Wish | None) -> dict[str, Statute]:
         # The raising pilot never changes; whatever was posted for it is ignored.
         form.pilot.data = str(wish.pilot_id)
     return statutes
-
-
-def apply_law_link(form: Any, statutes: dict[str, Statute]) -> str | None:
-    """Fill statute, article and lid from the pasted link; return a BWB id to propose.
-
-    Returns None when no (readable) link was pasted, "" when the link's statute is in the
-    catalogue, and the BWB id when it is not: the office confirms it during triage.
-    """
-    ref = lawlinks.parse(form.law_link.data or "")
-    if ref is None:
-        return None
-    form.article.data = ref.article
-    form.paragraph.data = ref.paragraph
-    if hasattr(form, "statute_unknown"):
-        form.statute_unknown.data = False
-    if ref.bwb_id in statutes:
-        form.statute.data = ref.bwb_id
-        return ""
-    form.statute.data = ""
-    return ref.bwb_id
 
 
 def _form_data(wish: Wish) -> dict[str, Any]:
