@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from bundler.enums import WishState
-from bundler.models import Pilot, User
+from bundler.enums import Role, WishState
+from bundler.models import Pilot, User, Wish
+from tests.conftest import post_form
+from tests.reference_helpers import restore_reference
 from tests.test_wishes import only_wish, post_wish, team, wish_id_of
 
-__all__ = ["team"]
+__all__ = ["restore_reference", "team"]
 
 EMPTY_BASIS = {"statute": "", "article": "", "paragraph": ""}
 
@@ -71,3 +78,67 @@ def test_form_offers_the_paste_field_with_its_script(
     page = client.get("/knelpunten/nieuw").get_data(as_text=True)
     assert 'name="law_link"' in page
     assert "js/law-link.js" in page
+
+
+# -- triage: the office pastes a link, or confirms a pilot's proposal into the catalogue ------
+
+
+def test_office_pastes_a_link_in_triage(
+    client: FlaskClient,
+    db: Session,
+    make_pilot: Callable[..., Pilot],
+    make_wish: Callable[..., Wish],
+    make_user: Callable[..., User],
+    login: Callable[..., Any],
+) -> None:
+    wish = make_wish(make_pilot(), statute=None, article="")
+    login(make_user(Role.OFFICE))
+    path = f"/bureau/knelpunten/{wish.reference}"
+    assert 'name="law_link"' in client.get(path).get_data(as_text=True)
+    link = "https://wetten.overheid.nl/jci1.3:c:BWBR0002656&boek=1&artikel=19h&lid=2"
+    response = post_form(
+        client, path + "/grondslag", {"version": "1", "law_link": link, "statute": ""}, page=path
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.expire_all()
+    saved = db.get(Wish, wish.id)
+    assert saved is not None and saved.statute is not None
+    assert (saved.statute.bwb_id, saved.article, saved.paragraph) == ("BWBR0002656", "19h", "2")
+    assert [m.code for m in saved.ministries] == ["JenV"]
+
+
+def test_office_confirms_a_proposed_regulation_from_triage(
+    client: FlaskClient,
+    db: Session,
+    make_pilot: Callable[..., Pilot],
+    make_wish: Callable[..., Wish],
+    make_user: Callable[..., User],
+    login: Callable[..., Any],
+    restore_reference: None,
+) -> None:
+    wish = make_wish(make_pilot(), statute=None, article="48", proposed_bwb_id="BWBR0011256")
+    login(make_user(Role.OFFICE))
+    path = f"/bureau/knelpunten/{wish.reference}"
+    page = client.get(path).get_data(as_text=True)
+    assert "nog niet in de wettenlijst" in page
+    confirm = re.search(r'href="(/wetten/nieuw\?[^"]+)"', page)
+    assert confirm is not None
+    target = html.unescape(confirm.group(1))
+    assert 'value="BWBR0011256"' in client.get(target).get_data(as_text=True)
+    response = post_form(
+        client,
+        target,
+        {
+            "bwb_id": "BWBR0011256",
+            "title": "Wet op de kinderopvang",
+            "kind": "wet",
+            "responsibilities-0-ministry": "SZW",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == path
+    db.expire_all()
+    saved = db.get(Wish, wish.id)
+    assert saved is not None and saved.statute is not None
+    assert (saved.statute.bwb_id, saved.proposed_bwb_id, saved.article) == ("BWBR0011256", "", "48")
+    assert "nog niet in de wettenlijst" not in client.get(path).get_data(as_text=True)
