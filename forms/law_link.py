@@ -29,8 +29,7 @@ def law_link_field() -> Any:
     return StringField(
         _l("Plak een link naar de wet"),
         description=_l(
-            "Niet verplicht. Een link van wetten.overheid.nl vult de wet, het artikel en het lid "
-            "voor u in."
+            "Een link van wetten.overheid.nl vult de wet, het artikel en het lid voor u in."
         ),
         validators=[
             Length(
