@@ -22,10 +22,10 @@ from tests.reference_helpers import restore_reference
 __all__ = ["restore_reference"]
 
 BRP_DECREE = {
-    "bwb_id": "bwbr0033725",
-    "title": "Besluit basisregistratie personen",
-    "short_title": "Besluit BRP",
-    "citation_title": "Besluit basisregistratie personen",
+    "bwb_id": "bwbr0028607",
+    "title": "Besluit burgerlijke stand BES",
+    "short_title": "Besluit BBS BES",
+    "citation_title": "Besluit burgerlijke stand BES",
     "kind": "amvb",
     "responsibilities-0-ministry": "BZK",
     "responsibilities-0-valid_from": "2014-01-06",
@@ -54,11 +54,11 @@ def test_add_a_regulation_with_dated_responsibility(
 ) -> None:
     response = post_form(client, "/wetten/nieuw", BRP_DECREE)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    added = statute(db, "BWBR0033725")
+    added = statute(db, "BWBR0028607")
     assert added is not None
     assert (added.title, added.short_title, added.kind) == (
-        "Besluit basisregistratie personen",
-        "Besluit BRP",
+        "Besluit burgerlijke stand BES",
+        "Besluit BBS BES",
         "amvb",
     )
     assert refdata.statute_periods(added) == [statute_rules.Period("BZK", dt.date(2014, 1, 6))]
@@ -66,7 +66,7 @@ def test_add_a_regulation_with_dated_responsibility(
     assert added.ministries_on(dt.date(2013, 1, 1)) == []
     assert actions(db) == ["statute.created"]
     page = client.get("/wetten").get_data(as_text=True)
-    assert "Besluit basisregistratie personen" in page and "AMvB" in page
+    assert "Besluit burgerlijke stand BES" in page and "AMvB" in page
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_add_refuses_invalid_input(
     page = response.get_data(as_text=True)
     assert f'href="#{field}"' in page
     assert message in page
-    assert statute(db, "BWBR0033725") is None
+    assert statute(db, "BWBR0028607") is None
 
 
 def test_edit_changes_titles_and_responsibility(
@@ -188,7 +188,7 @@ def test_csv_round_trip_through_the_pages(
     lines = text.splitlines()
     lines = [line.replace("Kieswet,Kw,", "Kieswet,Kieswet,") for line in lines]
     lines.append(
-        "BWBR0033725,Besluit basisregistratie personen,Besluit BRP,BZK@2014-01-06..,,amvb,"
+        "BWBR0028607,Besluit burgerlijke stand BES,Besluit BBS BES,BZK@2014-01-06..,,amvb,"
     )
     upload = "\n".join(lines) + "\n"
     response = client.post(
@@ -210,7 +210,7 @@ def test_import_with_an_error_changes_nothing(
     client: FlaskClient, db: Session, office: User
 ) -> None:
     before = client.get("/wetten/export.csv").get_data(as_text=True)
-    upload = before + "BWBR12,Geen nummer,,BZK,,wet,\nBWBR0033725,Besluit BRP,,XYZ,,wet,\n"
+    upload = before + "BWBR12,Geen nummer,,BZK,,wet,\nBWBR0028607,Besluit BRP,,XYZ,,wet,\n"
     response = client.post(
         "/wetten/import",
         data={
@@ -255,12 +255,12 @@ def test_adding_a_proposed_regulation_adopts_the_wishes(
     make_wish: Callable[..., Wish],
     restore_reference: None,
 ) -> None:
-    wish = make_wish(make_pilot(), statute=None, proposed_bwb_id="BWBR0033725", article="2")
+    wish = make_wish(make_pilot(), statute=None, proposed_bwb_id="BWBR0028607", article="2")
     values = refdata.statute_rows(
         [
             {
-                "bwb_id": "BWBR0033725",
-                "title": "Besluit basisregistratie personen",
+                "bwb_id": "BWBR0028607",
+                "title": "Besluit burgerlijke stand BES",
                 "ministries": "BZK",
             }
         ],
@@ -272,7 +272,7 @@ def test_adding_a_proposed_regulation_adopts_the_wishes(
     adopted = db.get(Wish, wish.id)
     assert adopted is not None and adopted.statute is not None
     assert (adopted.statute.bwb_id, adopted.proposed_bwb_id, adopted.statute_unknown) == (
-        "BWBR0033725",
+        "BWBR0028607",
         "",
         False,
     )

@@ -45,13 +45,13 @@ def test_pasted_site_address_wins_over_the_chosen_statute(
 def test_unknown_regulation_is_kept_as_a_proposal(
     client: FlaskClient, db: Session, team: tuple[Pilot, User]
 ) -> None:
-    link = "https://wetten.overheid.nl/BWBR0011256/2024-01-01#Hoofdstuk5_Artikel48"
+    link = "https://wetten.overheid.nl/BWBR0026168/2024-01-01#Hoofdstuk5_Artikel48"
     wish_id = wish_id_of(post_wish(client, team[0], "indienen", law_link=link, **EMPTY_BASIS))
     wish = only_wish(db)
     assert wish.state is WishState.SUBMITTED
-    assert (wish.statute, wish.proposed_bwb_id, wish.article) == (None, "BWBR0011256", "48")
+    assert (wish.statute, wish.proposed_bwb_id, wish.article) == (None, "BWBR0026168", "48")
     page = client.get(f"/knelpunten/{wish_id}").get_data(as_text=True)
-    assert "BWBR0011256" in page
+    assert "BWBR0026168" in page
 
 
 def test_unreadable_link_is_refused_next_to_the_field(
@@ -116,7 +116,7 @@ def test_office_confirms_a_proposed_regulation_from_triage(
     login: Callable[..., Any],
     restore_reference: None,
 ) -> None:
-    wish = make_wish(make_pilot(), statute=None, article="48", proposed_bwb_id="BWBR0011256")
+    wish = make_wish(make_pilot(), statute=None, article="48", proposed_bwb_id="BWBR0026168")
     login(make_user(Role.OFFICE))
     path = f"/bureau/knelpunten/{wish.reference}"
     page = client.get(path).get_data(as_text=True)
@@ -124,13 +124,13 @@ def test_office_confirms_a_proposed_regulation_from_triage(
     confirm = re.search(r'href="(/wetten/nieuw\?[^"]+)"', page)
     assert confirm is not None
     target = html.unescape(confirm.group(1))
-    assert 'value="BWBR0011256"' in client.get(target).get_data(as_text=True)
+    assert 'value="BWBR0026168"' in client.get(target).get_data(as_text=True)
     response = post_form(
         client,
         target,
         {
-            "bwb_id": "BWBR0011256",
-            "title": "Wet op de kinderopvang",
+            "bwb_id": "BWBR0026168",
+            "title": "Wet gemeentelijke antidiscriminatievoorzieningen",
             "kind": "wet",
             "responsibilities-0-ministry": "SZW",
         },
@@ -140,5 +140,5 @@ def test_office_confirms_a_proposed_regulation_from_triage(
     db.expire_all()
     saved = db.get(Wish, wish.id)
     assert saved is not None and saved.statute is not None
-    assert (saved.statute.bwb_id, saved.proposed_bwb_id, saved.article) == ("BWBR0011256", "", "48")
+    assert (saved.statute.bwb_id, saved.proposed_bwb_id, saved.article) == ("BWBR0026168", "", "48")
     assert "nog niet in de wettenlijst" not in client.get(path).get_data(as_text=True)

@@ -34,11 +34,11 @@ def test_pasting_a_law_link_fills_regulation_and_article(
     axe(page)
 
     # A regulation not in the list: the fields are emptied and the pilot is told.
-    field.fill("jci1.3:c:BWBR0011256&artikel=48&lid=1")
+    field.fill("jci1.3:c:BWBR0026168&artikel=48&lid=1")
     field.dispatch_event("paste")
     expect(page.locator("#statute")).to_have_value("")
     expect(page.get_by_label("Lid", exact=True)).to_have_value("1")
-    expect(page.locator("[data-law-link-status]")).to_contain_text("BWBR0011256 staat nog niet")
+    expect(page.locator("[data-law-link-status]")).to_contain_text("BWBR0026168 staat nog niet")
 
 
 def test_catalogue_pages_are_accessible(
