@@ -36,7 +36,9 @@ PURE = frozenset(
         "bundler.office.filters",
         "bundler.package_content",
         "bundler.pagination",
+        "bundler.responsibility",
         "bundler.rules",
+        "bundler.statute_rules",
         "bundler.workflow",
     }
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
@@ -13,6 +15,7 @@ from bundler.grouping import group_wishes
 from bundler.models import Ministry, Wish, wish_ministry
 from bundler.office import filters
 from bundler.office.rows import overview_items
+from bundler.wish_items import items_on
 
 # Wishes listed per article in the overview; the rest is one click away in the inbox.
 OVERVIEW_WISHES_PER_ARTICLE = 5
@@ -26,7 +29,8 @@ PACKAGES_ENDPOINT = "packages.ministry_packages"
 def overview() -> ResponseReturnValue:
     """Show accepted wishes as the tree ministry → statute → article → wish, with counts."""
     db = get_session()
-    items = overview_items(db)
+    # Grouped under the ministries responsible today, as a package built today would be.
+    items = items_on(db, overview_items(db), dt.date.today())
     full = len(items) <= OVERVIEW_FULL_TREE_LIMIT
     without_ministry = db.scalar(
         select(func.count())
