@@ -100,3 +100,9 @@ class DeleteForm(BaseForm):
     """Delete a regulation, after confirmation."""
 
     confirm = StringField(validators=[DataRequired()])
+
+
+class SuccessionForm(BaseForm):
+    """Confirm moving an ended ministry's wishes, statutes and users to its successor."""
+
+    confirm = StringField(validators=[DataRequired(), AnyOf(["ja"])])

@@ -150,6 +150,8 @@ ACCESS: dict[str, Case | tuple[Case, ...]] = {
     "catalogue.delete":         Case(post=OFFICE_ADMIN_FORM),
     "catalogue.export":         Case(get=OFFICE_ADMIN),
     "catalogue.import_csv":     Case(post=OFFICE_ADMIN_FORM),
+    "catalogue.succession":     Case(get=OFFICE_ADMIN),
+    "catalogue.apply_succession": Case(post=OFFICE_ADMIN_FORM),
     "admin.edit_user":          Case(get=ADMIN, post=ADMIN),
     # -- pilots ---------------------------------------------------------------------------------
     "pilots.index":             Case(get="login ok     ok     ok     403    403    ok"),

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bundler.catalogue import ops
+from bundler.catalogue import ops, succession
 from bundler.db import session_scope
 
 
@@ -36,3 +36,27 @@ def import_statutes(path: Path) -> None:
         f"wetten: {report.inserted} toegevoegd, {report.updated} bijgewerkt, "
         f"{report.unchanged} ongewijzigd"
     )
+
+
+@click.command("apply-succession")
+@click.option("--yes", is_flag=True, help="Move everything now, without the review page.")
+@with_appcontext
+def apply_succession(yes: bool) -> None:
+    """List (or, with --yes, move) what ended ministries still hold, to their successors."""
+    with session_scope(current_app) as session:
+        plans = succession.pending(session)
+        if not plans:
+            click.echo("geen opgeheven ministeries met iets te verplaatsen")
+            return
+        for plan in plans:
+            click.echo(
+                f"{plan.ministry.code} -> {plan.successor.code} per {plan.start.isoformat()}: "
+                f"{len(plan.wishes)} knelpunten, {len(plan.responsibilities)} wetten, "
+                f"{len(plan.users)} gebruikers"
+            )
+            if yes:
+                succession.apply(session, plan, actor=None)
+        if not yes:
+            click.echo("Controleer en bevestig op /wetten/kabinetswissel, of herhaal met --yes.")
+            return
+    click.echo("verplaatst")

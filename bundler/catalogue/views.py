@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from bundler import labels, refdata, statute_rules
 from bundler.auth import role_required
-from bundler.catalogue import ops
+from bundler.catalogue import ops, succession
 from bundler.db import get_session
 from bundler.enums import Role
 from bundler.models import Ministry, Statute, Wish
@@ -63,6 +63,7 @@ def index() -> ResponseReturnValue:
         statutes=refdata.statutes(db, retired=show_retired),
         counts=counts,
         proposals=proposals,
+        successions=len(succession.pending(db)),
         today=dt.date.today(),
         show_retired=show_retired,
         import_form=StatuteImportForm(formdata=None),

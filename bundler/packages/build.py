@@ -149,7 +149,10 @@ def prepare_build(
     """Read the ministry's wishes and shape the next version, or find nothing changed."""
     created = at or utcnow()
     package = open_package(session, ministry)
-    content = load_content(session, ministry, package.cover_letter if package else "")
+    # Grouped under the ministries responsible on the build date.
+    content = load_content(
+        session, ministry, package.cover_letter if package else "", on=created.date()
+    )
     digest = content.content_hash()
     previous = package.latest if package else None
     if package is not None:
@@ -219,7 +222,9 @@ def publish(
         raise AlreadyPublished(f"{package.number} versie {latest.number} bevat dit al.")
     if (package.id if package else None) != prepared.package_id:
         raise BuildConflict("Er is intussen een ander pakket geopend of gesloten.")
-    current = load_content(session, ministry, package.cover_letter if package else "")
+    current = load_content(
+        session, ministry, package.cover_letter if package else "", on=prepared.created.date()
+    )
     if current.content_hash() != prepared.content_hash:
         raise BuildConflict("De knelpunten zijn tijdens het bouwen gewijzigd; bouw opnieuw.")
     if package is None:
