@@ -18,6 +18,7 @@ from bundler import create_app, demo, queue, refdata, storage
 from bundler import scale as scale_data
 from bundler.accounts import create_user
 from bundler.backup import backup_command, restore_command
+from bundler.catalogue import succession
 from bundler.db import get_engine, session_scope
 from bundler.enums import Role
 from bundler.models import Ministry, PackageVersion, Pilot
@@ -69,10 +70,17 @@ def init_db() -> None:
     upgrade_database(current_app)
     with session_scope(current_app) as session:
         reports = refdata.load_reference_data(session)
+        plans = succession.pending(session)
     for name, report in reports.items():
         click.echo(
             f"{name}: {report.inserted} nieuw, {report.updated} bijgewerkt, "
             f"{report.unchanged} ongewijzigd"
+        )
+    for plan in plans:
+        # A cabinet change moves nothing by itself: the office reviews it first.
+        click.echo(
+            f"kabinetswissel: {plan.ministry.code} opgeheven, opvolger {plan.successor.code}; "
+            "controleer op /wetten/kabinetswissel of met `bundler apply-succession`"
         )
 
 

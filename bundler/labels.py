@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, WishState
+from bundler.statute_rules import StatuteKind
 
 S = WishState
 STATE_LABELS = {
@@ -143,3 +144,19 @@ def timeline_action(action: str) -> str:
 def wish_field_label(name: str) -> str:
     """Return the label of a wish's field, as the timeline names a change."""
     return str(FIELD_LABELS.get(name, name))
+
+
+# Kinds of regulation in the statute catalogue (issue 12).
+STATUTE_KIND_LABELS = {
+    StatuteKind.LAW: _l("Wet"),
+    StatuteKind.DECREE: _l("AMvB"),
+    StatuteKind.REGULATION: _l("Ministeriële regeling"),
+    StatuteKind.TREATY: _l("Verdrag"),
+    StatuteKind.OTHER: _l("Anders"),
+}
+
+
+def statute_kind_label(value: str) -> str:
+    """Return the Dutch label of a statute kind as stored (wet, amvb, ...)."""
+    kind = StatuteKind(value) if value in StatuteKind._value2member_map_ else None
+    return str(STATUTE_KIND_LABELS[kind]) if kind is not None else value

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from bundler import labels
 from bundler.auth import role_required
+from bundler.catalogue.succession import predecessor_ids
 from bundler.db import get_session
 from bundler.enums import AnswerStatus, Role
 from bundler.models import (
@@ -48,11 +49,18 @@ def _ministry() -> Ministry:
     return ministry
 
 
+def _readable_ids() -> list[int]:
+    """The user's ministry and the ministries it succeeded (their packages are history)."""
+    ministry = _ministry()
+    return [ministry.id, *predecessor_ids(get_session(), ministry)]
+
+
 def _own_package(package_id: int) -> Package:
-    found = published_packages(get_session(), _ministry().id, package_id=package_id)
-    if not found:
-        abort(404)
-    return found[0]
+    for ministry_id in _readable_ids():
+        found = published_packages(get_session(), ministry_id, package_id=package_id)
+        if found:
+            return found[0]
+    abort(404)
 
 
 @bp.get("/pakketten")
@@ -60,8 +68,12 @@ def _own_package(package_id: int) -> Package:
 def packages() -> ResponseReturnValue:
     """List the ministry's published packages."""
     ministry = _ministry()
-    rows = published_packages(get_session(), ministry.id)
-    return render_template("ministry/packages.html", ministry=ministry, packages=rows)
+    db = get_session()
+    rows = published_packages(db, ministry.id)
+    history = [p for mid in _readable_ids()[1:] for p in published_packages(db, mid)]
+    return render_template(
+        "ministry/packages.html", ministry=ministry, packages=rows, history=history
+    )
 
 
 @bp.get("/pakketten/<int:package_id>")
@@ -83,12 +95,14 @@ def package(package_id: int) -> ResponseReturnValue:
             .order_by(PackageEntry.position)
         )
     )
-    answers = {e.wish_id: latest_answer(e.wish, ministry.id) for e in entries}
+    # A predecessor's package shows that ministry's answers, as history.
+    answers = {e.wish_id: latest_answer(e.wish, found.ministry_id) for e in entries}
     receipts = _my_receipts([v.id for v in found.versions])
     return render_template(
         "ministry/package.html",
         ministry=ministry,
         package=found,
+        history=found.ministry_id != ministry.id,
         versions=list(reversed(found.versions)),
         latest=latest,
         entries=entries,
@@ -121,7 +135,7 @@ def download(package_version_id: int, kind: str) -> ResponseReturnValue:
     version = get_session().scalar(
         select(PackageVersion)
         .join(Package, Package.id == PackageVersion.package_id)
-        .where(PackageVersion.id == package_version_id, Package.ministry_id == _ministry().id)
+        .where(PackageVersion.id == package_version_id, Package.ministry_id.in_(_readable_ids()))
         .options(selectinload(PackageVersion.package))
     )
     if version is None:

@@ -21,6 +21,7 @@ NAV: dict[Role, list[NavItem]] = {
         ("office.inbox", _l("Inbox")),
         ("office.overview", _l("Overzicht")),
         ("pilots.index", _l("Pilots")),
+        ("catalogue.index", _l("Wetten")),
         ("office.audit_log", _l("Logboek")),
         ("packages.index", _l("Pakketten")),
         ("packages.follow_up_overview", _l("Opvolging")),
@@ -35,6 +36,7 @@ NAV: dict[Role, list[NavItem]] = {
     Role.ADMIN: [
         ("main.index", _l("Start")),
         ("admin.users", _l("Gebruikers")),
+        ("catalogue.index", _l("Wetten")),
         ("integrations.tokens", _l("API-koppelingen")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bundler.models import ExecutingOrganisation, Ministry, Municipality, Statute
+from bundler import statute_rules
+from bundler.models import (
+    ExecutingOrganisation,
+    Ministry,
+    Municipality,
+    Statute,
+    StatuteResponsibility,
+)
 
 DATA = Path(__file__).parent / "data"
 # Package numbers write these abbreviations in capitals (DEF-2026-01, FIN-2026-02).
@@ -120,25 +127,109 @@ def load_ministries(session: Session, text: str) -> LoadReport:
     return report
 
 
-def load_statutes(session: Session, text: str) -> LoadReport:
-    """Insert or update statutes and their responsible ministries."""
-    report = LoadReport()
-    ministries = {m.code: m for m in session.scalars(select(Ministry))}
-    for row in read_csv(text):
-        outcome = _upsert(
-            session,
-            Statute,
-            "bwb_id",
-            {"bwb_id": row["bwb_id"], "title": row["title"], "short_title": row["short_title"]},
+def statute_rows(
+    rows: Iterable[Mapping[str, str]], ministry_codes: Collection[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Validate statuten.csv rows; return model values (with `periods`) and errors per line."""
+    values, errors = [], []
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        bwb_id = statute_rules.normalise_bwb_id(row.get("bwb_id", ""))
+        kind = row.get("kind") or statute_rules.StatuteKind.LAW.value
+        problem = ""
+        try:
+            periods = statute_rules.parse_periods(row.get("ministries", ""))
+            retired_on = _date(row.get("retired_on", ""))
+        except ValueError as error:
+            periods, retired_on, problem = [], None, f"ongeldige waarde {error}"
+        unknown = sorted({p.code for p in periods} - set(ministry_codes))
+        if bwb_id is None:
+            problem = f"ongeldig BWB-nummer {row.get('bwb_id', '')!r}"
+        elif bwb_id in seen:
+            problem = f"{bwb_id} staat twee keer in het bestand"
+        elif not row.get("title"):
+            problem = "titel ontbreekt"
+        elif kind not in set(statute_rules.StatuteKind):
+            problem = f"onbekende soort {kind!r}"
+        elif unknown:
+            problem = f"onbekend ministerie {', '.join(unknown)}"
+        elif statute_rules.duplicate(periods):
+            problem = f"ministerie {statute_rules.duplicate(periods)} staat er twee keer"
+        if problem:
+            errors.append(f"regel {number}: {problem}")
+            continue
+        assert bwb_id is not None
+        seen.add(bwb_id)
+        values.append(
+            {
+                "bwb_id": bwb_id,
+                "title": row["title"],
+                "short_title": row.get("short_title", ""),
+                "citation_title": row.get("citation_title", ""),
+                "kind": kind,
+                "retired_on": retired_on,
+                "periods": periods,
+            }
         )
-        session.flush()
-        statute = session.scalar(select(Statute).where(Statute.bwb_id == row["bwb_id"]))
-        assert statute is not None
-        wanted = [ministries[code] for code in row["ministries"].split(";") if code]
-        if {m.id for m in statute.ministries} != {m.id for m in wanted}:
-            statute.ministries = wanted
-            outcome = "updated" if outcome == "unchanged" else outcome
-        report.count(outcome)
+    return values, errors
+
+
+def statute_periods(statute: Statute) -> list[statute_rules.Period]:
+    """Return a statute's responsibilities as plain periods, by ministry code."""
+    return sorted(
+        (
+            statute_rules.Period(r.ministry.code, r.valid_from, r.valid_until)
+            for r in statute.responsibilities
+        ),
+        key=lambda p: (p.code, p.valid_from or dt.date.min),
+    )
+
+
+def apply_statute(
+    session: Session, statute: Statute | None, values: Mapping[str, Any]
+) -> tuple[Statute, bool]:
+    """Create or change a statute and its responsibilities; return it and whether it changed."""
+    plain = {k: v for k, v in values.items() if k != "periods"}
+    changed = statute is None
+    if statute is None:
+        statute = Statute(**plain)
+        session.add(statute)
+    for name, value in plain.items():
+        if getattr(statute, name) != value:
+            setattr(statute, name, value)
+            changed = True
+    wanted = sorted(values["periods"], key=lambda p: (p.code, p.valid_from or dt.date.min))
+    if statute_periods(statute) != wanted:
+        ministries = {m.code: m for m in session.scalars(select(Ministry))}
+        statute.responsibilities = [
+            StatuteResponsibility(
+                ministry=ministries[p.code], valid_from=p.valid_from, valid_until=p.valid_until
+            )
+            for p in wanted
+        ]
+        changed = True
+    session.flush()
+    return statute, changed
+
+
+def load_statutes(session: Session, text: str, *, update_existing: bool = True) -> LoadReport:
+    """Insert statutes (and, when asked, update existing ones) with their responsibilities.
+
+    Nothing is loaded when a row is invalid: the report lists the errors per line.
+    """
+    codes = set(session.scalars(select(Ministry.code)))
+    values, errors = statute_rows(read_csv(text), codes)
+    report = LoadReport(errors=errors)
+    if errors:
+        return report
+    existing = {s.bwb_id: s for s in session.scalars(select(Statute))}
+    for row in values:
+        statute = existing.get(row["bwb_id"])
+        if statute is not None and not update_existing:
+            report.count("unchanged")
+            continue
+        _, changed = apply_statute(session, statute, row)
+        report.count("inserted" if statute is None else "updated" if changed else "unchanged")
     return report
 
 
@@ -188,7 +279,8 @@ def load_reference_data(session: Session) -> dict[str, LoadReport]:
 
     reports = {"ministeries": load_ministries(session, read("ministeries_tooi.csv"))}
     session.flush()
-    reports["statuten"] = load_statutes(session, read("statuten.csv"))
+    # The office maintains the catalogue in the app: the shipped file only adds what is missing.
+    reports["statuten"] = load_statutes(session, read("statuten.csv"), update_existing=False)
     reports["gemeenten"] = load_municipalities(
         session, read("gemeenten.csv"), deactivate_missing=False
     )
@@ -204,6 +296,9 @@ def current_ministries(session: Session) -> list[Ministry]:
     return [m for m in session.scalars(select(Ministry).order_by(Ministry.code)) if m.is_current()]
 
 
-def statutes(session: Session) -> list[Statute]:
-    """Return the statute catalogue, by title."""
-    return list(session.scalars(select(Statute).order_by(Statute.title)))
+def statutes(session: Session, *, retired: bool = False) -> list[Statute]:
+    """Return the statute catalogue by title; retired regulations only when asked."""
+    query = select(Statute).order_by(Statute.title)
+    if not retired:
+        query = query.where(Statute.retired_on.is_(None))
+    return list(session.scalars(query))

@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from bundler.juriconnect import is_article, is_paragraph
 from forms.base import BaseForm, BoundedDateField, BoundedIntegerField
+from forms.law_link import law_link_field
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -105,6 +106,7 @@ class BulkForm(BaseForm):
 class LegalBasisForm(BaseForm):
     field_aliases: ClassVar[dict[str, str]] = {"ministry": "ministries"}
     version = VersionField()
+    law_link = law_link_field()
     statute = SelectField(_l("Wet"), validators=[Optional()])
     article = StringField(_l("Artikel"), validators=[Optional(), Length(max=40), _article])
     paragraph = StringField(_l("Lid"), validators=[Optional(), Length(max=20), _paragraph])

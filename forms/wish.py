@@ -22,6 +22,7 @@ from bundler import juriconnect, numbering
 from bundler.enums import Urgency
 from bundler.labels import URGENCY_LABELS
 from forms.base import BaseForm, BoundedIntegerField
+from forms.law_link import law_link_field
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -109,6 +110,7 @@ class WishForm(BaseForm):
         validators=[NeededToSubmit(), _max(TEXT_MAX)],
         render_kw={"rows": 6},
     )
+    law_link = law_link_field()
     statute = SelectField(
         _l("Wet"),
         description=_l(

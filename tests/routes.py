@@ -31,6 +31,7 @@ AREA_ROLES: list[tuple[str, tuple[Role, ...]]] = [
     ("/bureau", (Role.OFFICE,)),
     ("/ministerie", (Role.MINISTRY,)),
     ("/beheer", (Role.ADMIN,)),
+    ("/wetten", (Role.OFFICE, Role.ADMIN)),
     ("/knelpunten", (Role.PILOT, Role.OFFICE)),
     ("/pilots", (Role.PILOT, Role.OFFICE)),
     ("/pakketten", (Role.OFFICE, Role.MINISTRY)),

@@ -108,6 +108,8 @@ OFFICE                             = "login 403    403    ok     403    403    4
 OFFICE_FORM                        = "login 403    403    400    403    403    403"
 ADMIN                              = "login 403    403    403    403    403    ok"
 ADMIN_FORM                         = "login 403    403    403    403    403    400"
+OFFICE_ADMIN                       = "login 403    403    ok     403    403    ok"
+OFFICE_ADMIN_FORM                  = "login 403    403    400    403    403    400"
 PILOT                              = "login ok     ok     403    403    403    403"
 PILOT_FORM                         = "login 400    400    403    403    403    403"
 EVERYONE                           = "ok    ok     ok     ok     ok     ok     ok"
@@ -142,6 +144,16 @@ ACCESS: dict[str, Case | tuple[Case, ...]] = {
     "admin.new_user":           Case(get=ADMIN, post=ADMIN_FORM),
     # A form without the 'active' box is an account switched off (as a browser sends it):
     # done to a bystander's account, not to one of the identities.
+    # -- the statute catalogue (issue 12) ---------------------------------------------------
+    "catalogue.index":          Case(get=OFFICE_ADMIN),
+    "catalogue.new":            Case(get=OFFICE_ADMIN, post=OFFICE_ADMIN_FORM),
+    "catalogue.edit":           Case(get=OFFICE_ADMIN, post=OFFICE_ADMIN_FORM),
+    "catalogue.retire":         Case(post=OFFICE_ADMIN_FORM),
+    "catalogue.delete":         Case(post=OFFICE_ADMIN_FORM),
+    "catalogue.export":         Case(get=OFFICE_ADMIN),
+    "catalogue.import_csv":     Case(post=OFFICE_ADMIN_FORM),
+    "catalogue.succession":     Case(get=OFFICE_ADMIN),
+    "catalogue.apply_succession": Case(post=OFFICE_ADMIN_FORM),
     "admin.edit_user":          Case(get=ADMIN, post=ADMIN),
     # -- pilots ---------------------------------------------------------------------------------
     "pilots.index":             Case(get="login ok     ok     ok     403    403    ok"),

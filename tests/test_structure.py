@@ -32,11 +32,14 @@ PURE = frozenset(
         "bundler.follow_up",
         "bundler.grouping",
         "bundler.juriconnect",
+        "bundler.lawlinks",
         "bundler.numbering",
         "bundler.office.filters",
         "bundler.package_content",
         "bundler.pagination",
+        "bundler.responsibility",
         "bundler.rules",
+        "bundler.statute_rules",
         "bundler.workflow",
     }
 )

@@ -7,6 +7,7 @@ from bundler.models.api import ApiEvent, ApiToken, Delivery, DeliveryAttempt, Su
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
 from bundler.models.cache import DataGeneration
+from bundler.models.catalogue import StatuteResponsibility
 from bundler.models.forms import FormSubmission
 from bundler.models.merges import WishMerge
 from bundler.models.packages import (
@@ -57,6 +58,7 @@ __all__ = [
     "RelationKind",
     "Role",
     "Statute",
+    "StatuteResponsibility",
     "StoredFile",
     "Subscription",
     "Urgency",

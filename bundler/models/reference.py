@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bundler.models.base import Base
+
+if TYPE_CHECKING:
+    from bundler.models.catalogue import StatuteResponsibility
 
 TOOI_MINISTRY = "https://identifier.overheid.nl/tooi/id/ministerie/"
 TOOI_MUNICIPALITY = "https://identifier.overheid.nl/tooi/id/gemeente/"
@@ -17,6 +21,9 @@ statute_ministry = Table(
     Base.metadata,
     Column("statute_id", ForeignKey("statute.id", ondelete="CASCADE"), primary_key=True),
     Column("ministry_id", ForeignKey("ministry.id", ondelete="RESTRICT"), primary_key=True),
+    # The period in which the ministry is responsible; empty means open-ended.
+    Column("valid_from", Date, nullable=True),
+    Column("valid_until", Date, nullable=True),
 )
 
 
@@ -36,8 +43,12 @@ class Ministry(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
     successor: Mapped[Ministry | None] = relationship(remote_side=[id])
+    # Every statute the ministry ever held; changes go through Statute.responsibilities.
     statutes: Mapped[list[Statute]] = relationship(
-        secondary=statute_ministry, back_populates="ministries", order_by="Statute.title"
+        secondary=statute_ministry,
+        back_populates="ministries",
+        order_by="Statute.title",
+        viewonly=True,
     )
 
     @property
@@ -62,10 +73,29 @@ class Statute(Base):
     bwb_id: Mapped[str] = mapped_column(String(16), unique=True)
     title: Mapped[str] = mapped_column(String(250))
     short_title: Mapped[str] = mapped_column(String(100), default="")
+    citation_title: Mapped[str] = mapped_column(String(250), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="wet")
+    # Retired regulations stay (wishes and packages refer to them) but are offered no more.
+    retired_on: Mapped[dt.date | None]
 
+    # Every ministry that ever held the statute; see ministries_on() for one date.
     ministries: Mapped[list[Ministry]] = relationship(
-        secondary=statute_ministry, back_populates="statutes", order_by="Ministry.code"
+        secondary=statute_ministry,
+        back_populates="statutes",
+        order_by="Ministry.code",
+        viewonly=True,
     )
+    responsibilities: Mapped[list[StatuteResponsibility]] = relationship(
+        back_populates="statute",
+        cascade="all, delete-orphan",
+        order_by="StatuteResponsibility.valid_from",
+    )
+
+    def ministries_on(self, on: dt.date) -> list[Ministry]:
+        """Return the ministries responsible for this statute on a date, by code."""
+        return sorted(
+            (r.ministry for r in self.responsibilities if r.holds_on(on)), key=lambda m: m.code
+        )
 
     @property
     def label(self) -> str:

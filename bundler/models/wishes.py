@@ -43,6 +43,8 @@ class Wish(Base):
     problem: Mapped[str] = mapped_column(Text, default="")
     statute_id: Mapped[int | None] = mapped_column(ForeignKey("statute.id"), index=True)
     statute_unknown: Mapped[bool] = mapped_column(default=False)
+    # A pasted link's BWB id not yet in the catalogue; the office confirms it during triage.
+    proposed_bwb_id: Mapped[str] = mapped_column(String(16), default="")
     article: Mapped[str] = mapped_column(String(40), default="")
     paragraph: Mapped[str] = mapped_column(String(20), default="")
     proposed_change: Mapped[str] = mapped_column(Text, default="")

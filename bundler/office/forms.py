@@ -137,6 +137,10 @@ def legal_basis_form(db: Session, wish: Wish, formdata: Any = None) -> LegalBasi
         },
     )
     form.statute.choices = [SelectChoice("", _("Nog onbekend")), *_statute_choices(db)]
+    if wish.statute is not None and wish.statute.retired_on is not None:
+        form.statute.choices.append(
+            SelectChoice(wish.statute.bwb_id, f"{wish.statute.title} ({wish.statute.bwb_id})")
+        )
     form.ministries.choices = _ministry_choices(refdata.current_ministries(db))
     return form
 

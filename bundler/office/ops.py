@@ -9,6 +9,7 @@ Merging lives in `bundler.office.merging`.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ def legal_snapshot(wish: Wish) -> dict[str, Any]:
         "article": wish.article,
         "paragraph": wish.paragraph,
         "ministries": [m.code for m in wish.ministries],
+        "proposed_bwb_id": wish.proposed_bwb_id,
     }
 
 
@@ -91,7 +93,7 @@ def _check_workable(wish: Wish) -> None:
 
 def default_ministries(statute: Statute | None) -> list[Ministry]:
     """Return the ministries responsible for a statute (several for a shared statute)."""
-    return list(statute.ministries) if statute is not None else []
+    return statute.ministries_on(dt.date.today()) if statute is not None else []
 
 
 def set_legal_basis(
@@ -103,11 +105,13 @@ def set_legal_basis(
     paragraph: str = "",
     ministries: Sequence[Ministry] = (),
     expected_version: int | None = None,
+    proposed_bwb_id: str | None = None,
 ) -> bool:
     """Confirm or set statute, article, paragraph and responsible ministries.
 
-    Without an explicit choice the statute's ministries become responsible. Return whether
-    anything changed.
+    Without an explicit choice the statute's ministries become responsible. A proposed BWB id
+    (from a pasted link, not yet in the catalogue) stays until a statute is set; None keeps
+    the wish's. Return whether anything changed.
     """
     check_version(wish, expected_version)
     _check_workable(wish)
@@ -118,12 +122,16 @@ def set_legal_basis(
         "article": article.strip(),
         "paragraph": paragraph.strip(),
         "ministries": sorted(m.code for m in chosen),
+        "proposed_bwb_id": "" if statute else (proposed_bwb_id or wish.proposed_bwb_id),
     }
+    if proposed_bwb_id == "":
+        after["proposed_bwb_id"] = ""
     old, new = _diff(before, after)
     if not new:
         return False
     wish.statute = statute
-    wish.statute_unknown = statute is None
+    wish.proposed_bwb_id = after["proposed_bwb_id"]
+    wish.statute_unknown = statute is None and not wish.proposed_bwb_id
     wish.article = after["article"]
     wish.paragraph = after["paragraph"]
     wish.ministries = sorted(chosen, key=lambda m: m.code)

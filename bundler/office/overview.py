@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -17,6 +19,7 @@ from bundler.grouping import MinistryGroup, group_wishes
 from bundler.models import Ministry, Wish, wish_ministry
 from bundler.office import aggregates, filters
 from bundler.office.rows import overview_items
+from bundler.wish_items import items_on
 
 # Wishes listed per article in the overview; the rest is one click away in the inbox.
 OVERVIEW_WISHES_PER_ARTICLE = 5
@@ -30,9 +33,10 @@ PACKAGES_ENDPOINT = "packages.ministry_packages"
 def overview() -> ResponseReturnValue:
     """Show accepted wishes as the tree ministry → statute → article → wish, with counts."""
     db = get_session()
-    tree, full, without_ministry = cache.cached(db, ("office.overview",), lambda: _tree(db))
+    today = dt.date.today()
+    tree, full, without_ministry = cache.cached(db, ("office.overview", today), lambda: _tree(db))
     locale = str(get_locale() or "")
-    tree_html = cache.cached(db, ("office.overview.html", locale), _tree_html)
+    tree_html = cache.cached(db, ("office.overview.html", locale, today), _tree_html)
     return render_template(
         "office/overview.html",
         tree_html=Markup(tree_html),  # noqa: S704 - our own template's output, escaped there
@@ -47,7 +51,7 @@ def overview() -> ResponseReturnValue:
 
 def _tree_html() -> str:
     db = get_session()
-    tree, full, _ = cache.cached(db, ("office.overview",), lambda: _tree(db))
+    tree, full, _ = cache.cached(db, ("office.overview", dt.date.today()), lambda: _tree(db))
     return render_template(
         "office/_overview_tree.html",
         tree=tree,
@@ -68,7 +72,13 @@ def _tree_html() -> str:
 def _tree(db: Session) -> tuple[list[MinistryGroup], bool, int]:
     """Build the tree: with the wishes up to the limit, from aggregate queries above it."""
     full = aggregates.count_in_state(db, WishState.ACCEPTED) <= OVERVIEW_FULL_TREE_LIMIT
-    tree = group_wishes(overview_items(db)) if full else aggregates.aggregate_tree(db)
+    # Grouped under the ministries responsible today, as a package built today would be
+    # (above the limit the aggregate counts follow the wishes' stored ministries).
+    tree = (
+        group_wishes(items_on(db, overview_items(db), dt.date.today()))
+        if full
+        else aggregates.aggregate_tree(db)
+    )
     without_ministry = db.scalar(
         select(func.count())
         .select_from(Wish)

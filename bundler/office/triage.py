@@ -31,6 +31,7 @@ from bundler.search import similar_wishes
 from bundler.web import current_actor
 from bundler.wishes import ops as wishes_ops
 from forms.base import BaseForm
+from forms.law_link import apply_law_link
 from forms.office import LegalBasisForm, MergeForm, StateForm, TextForm
 
 # Rows of the conflict page: (field label, the stored value, the officer's value).
@@ -169,6 +170,7 @@ def save_legal_basis(reference: str) -> ResponseReturnValue:
     db = get_session()
     wish = load_wish(reference, full=True)
     form = legal_basis_form(db, wish, request.form)
+    proposed = apply_law_link(form, {c.value for c in form.statute.choices if c.value})
     if not form.validate():
         return _render_triage(wish, legal=form, status=400)
     statute = db.scalar(select(Statute).where(Statute.bwb_id == form.statute.data))
@@ -184,6 +186,7 @@ def save_legal_basis(reference: str) -> ResponseReturnValue:
             paragraph=form.paragraph.data or "",
             ministries=chosen,
             expected_version=version,
+            proposed_bwb_id=proposed,
         ),
         lambda: _conflict(wish, "legal", form, _legal_rows(wish, form)),
         lambda: _render_triage(wish, legal=form, status=400),

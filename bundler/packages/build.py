@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bundler import audit, pdf, storage, workflow
@@ -28,6 +28,7 @@ from bundler.models import (
     PackageVersion,
     User,
     Wish,
+    statute_ministry,
     utcnow,
     wish_ministry,
 )
@@ -42,6 +43,8 @@ from bundler.package_content import (
     twin,
 )
 from bundler.packages.content import load_content
+from bundler.responsibility import current_code
+from bundler.wish_items import ministry_spans, responsible_codes, with_responsibility_loads
 
 Renderer = Callable[[str, Sequence[pdf.PdfAttachment], dt.datetime], pdf.RenderResult]
 
@@ -146,7 +149,10 @@ def prepare_build(
     """Read the ministry's wishes and shape the next version, or find nothing changed."""
     created = at or utcnow()
     package = open_package(session, ministry)
-    content = load_content(session, ministry, package.cover_letter if package else "")
+    # Grouped under the ministries responsible on the build date.
+    content = load_content(
+        session, ministry, package.cover_letter if package else "", on=created.date()
+    )
     digest = content.content_hash()
     previous = package.latest if package else None
     if package is not None:
@@ -216,7 +222,9 @@ def publish(
         raise AlreadyPublished(f"{package.number} versie {latest.number} bevat dit al.")
     if (package.id if package else None) != prepared.package_id:
         raise BuildConflict("Er is intussen een ander pakket geopend of gesloten.")
-    current = load_content(session, ministry, package.cover_letter if package else "")
+    current = load_content(
+        session, ministry, package.cover_letter if package else "", on=prepared.created.date()
+    )
     if current.content_hash() != prepared.content_hash:
         raise BuildConflict("De knelpunten zijn tijdens het bouwen gewijzigd; bouw opnieuw.")
     if package is None:
@@ -336,12 +344,31 @@ def build_package(
     return publish(session, prepared, result, actor=actor)
 
 
-def ministries_with_wishes(session: Session) -> list[Ministry]:
-    """Return the ministries that have accepted or offered wishes, by code."""
+def ministries_with_wishes(session: Session, on: dt.date | None = None) -> list[Ministry]:
+    """Return the ministries responsible for accepted or offered wishes on a date, by code."""
+    on = on or dt.date.today()
+    # Wishes on a statute whose responsibility is dated are resolved one by one below.
+    dated = select(statute_ministry.c.statute_id).where(
+        or_(statute_ministry.c.valid_from.is_not(None), statute_ministry.c.valid_until.is_not(None))
+    )
     ids = select(wish_ministry.c.ministry_id).join(Wish, Wish.id == wish_ministry.c.wish_id)
-    ids = ids.where(Wish.state.in_(PACKAGE_STATES))
+    ids = ids.where(
+        Wish.state.in_(PACKAGE_STATES),
+        or_(Wish.statute_id.is_(None), Wish.statute_id.not_in(dated)),
+    )
+    spans = ministry_spans(session)
+    stored = session.scalars(select(Ministry.code).where(Ministry.id.in_(ids)))
+    codes = {current_code(code, spans, on) for code in stored}
+    for wish in session.scalars(
+        with_responsibility_loads(
+            select(Wish)
+            .where(Wish.state.in_(PACKAGE_STATES), Wish.statute_id.in_(dated))
+            .options(selectinload(Wish.ministries))
+        )
+    ):
+        codes.update(responsible_codes(wish, spans, on))
     return list(
-        session.scalars(select(Ministry).where(Ministry.id.in_(ids)).order_by(Ministry.code))
+        session.scalars(select(Ministry).where(Ministry.code.in_(codes)).order_by(Ministry.code))
     )
 
 

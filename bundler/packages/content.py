@@ -5,17 +5,18 @@ The package is always in Dutch, whatever the language of the user who builds it.
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import AbstractContextManager, nullcontext
 
 from flask import has_app_context
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bundler import labels
 from bundler.enums import RelationKind
 from bundler.juriconnect import best_link
-from bundler.models import Answer, Ministry, Wish, WishRelation, wish_ministry
+from bundler.models import Answer, Ministry, Wish, WishRelation, statute_ministry, wish_ministry
 from bundler.package_content import (
     PACKAGE_STATES,
     AnswerInfo,
@@ -27,7 +28,15 @@ from bundler.package_content import (
     is_included,
 )
 from bundler.packages.answers import latest_answer
-from bundler.wish_items import to_item, with_item_loads
+from bundler.responsibility import current_code
+from bundler.wish_items import (
+    Spans,
+    ministry_spans,
+    responsible_codes,
+    to_item,
+    with_item_loads,
+    with_responsibility_loads,
+)
 
 # Stored in the package, so in Dutch whatever the interface language.
 RELATION_LABELS = {RelationKind.DEPENDS_ON: "Hangt af van", RelationKind.FOLLOWS_FROM: "Volgt uit"}
@@ -80,24 +89,47 @@ def wish_detail(wish: Wish, ministry_id: int) -> WishDetail:
     )
 
 
-def candidate_wishes(session: Session, ministry: Ministry) -> list[Wish]:
-    """Load the ministry's accepted and offered wishes with everything the package shows."""
-    statement = with_item_loads(
-        select(Wish)
-        .join(wish_ministry, wish_ministry.c.wish_id == Wish.id)
-        .where(wish_ministry.c.ministry_id == ministry.id, Wish.state.in_(PACKAGE_STATES))
+def candidate_wishes(
+    session: Session, ministry: Ministry, on: dt.date | None = None, spans: Spans | None = None
+) -> list[Wish]:
+    """Load the accepted and offered wishes the ministry is responsible for on a date.
+
+    Those are the wishes offered to it or to a ministry it succeeded, and those on a statute
+    it holds on that date (see `bundler.responsibility`).
+    """
+    on = on or dt.date.today()
+    spans = spans if spans is not None else ministry_spans(session)
+    codes = [code for code in spans if current_code(code, spans, on) == ministry.code]
+    ids = select(Ministry.id).where(Ministry.code.in_(codes or [ministry.code]))
+    offered = select(wish_ministry.c.wish_id).where(wish_ministry.c.ministry_id.in_(ids))
+    held = select(statute_ministry.c.statute_id).where(
+        statute_ministry.c.ministry_id == ministry.id
+    )
+    statement = with_responsibility_loads(
+        with_item_loads(
+            select(Wish).where(
+                Wish.state.in_(PACKAGE_STATES),
+                or_(Wish.id.in_(offered), Wish.statute_id.in_(held)),
+            )
+        )
     ).options(
         selectinload(Wish.answers),
         selectinload(Wish.relations).selectinload(WishRelation.related),
     )
-    return list(session.scalars(statement).unique())
-
-
-def included_wishes(session: Session, ministry: Ministry) -> list[Wish]:
-    """Return the wishes that belong in the ministry's next package."""
     return [
         w
-        for w in candidate_wishes(session, ministry)
+        for w in session.scalars(statement).unique()
+        if ministry.code in responsible_codes(w, spans, on)
+    ]
+
+
+def included_wishes(
+    session: Session, ministry: Ministry, on: dt.date | None = None, spans: Spans | None = None
+) -> list[Wish]:
+    """Return the wishes that belong in the ministry's package built on a date."""
+    return [
+        w
+        for w in candidate_wishes(session, ministry, on, spans)
         if is_included(w.state.value, _status(latest_answer(w, ministry.id)))
     ]
 
@@ -112,12 +144,19 @@ def _dutch() -> AbstractContextManager[object]:
     return force_locale("nl") if has_app_context() else nullcontext()
 
 
-def load_content(session: Session, ministry: Ministry, cover_letter: str = "") -> PackageContent:
-    """Collect what the ministry's next package says, grouped as the office overview does."""
+def load_content(
+    session: Session, ministry: Ministry, cover_letter: str = "", on: dt.date | None = None
+) -> PackageContent:
+    """Collect what the ministry's package built on a date (today) says, grouped by ministry.
+
+    Wishes are grouped under the ministries responsible on that date, as the overview does.
+    """
+    on = on or dt.date.today()
+    spans = ministry_spans(session)
     with _dutch():
-        wishes = included_wishes(session, ministry)
+        wishes = included_wishes(session, ministry, on, spans)
         return build_content(
-            [to_item(w) for w in wishes],
+            [to_item(w, on=on, spans=spans) for w in wishes],
             {w.id: wish_detail(w, ministry.id) for w in wishes},
             ministry_info(ministry),
             cover_letter,

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from bundler import attachments, bounded, refdata
+from bundler import attachments, bounded, lawlinks, refdata
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import RelationKind, Role, Urgency, WishState
@@ -24,6 +24,7 @@ from bundler.web import current_actor
 from bundler.wishes import ops
 from bundler.wishes.pages import load_wish
 from bundler.wishes.visibility import can_edit, similar_for, supporting_pilot_choices
+from forms.law_link import apply_law_link
 from forms.wish import (
     ACTION_CHECK,
     ACTION_CONCEPT,
@@ -44,6 +45,8 @@ def upload_folder() -> Path:
 
 def _fill_choices(form: WishForm, wish: Wish | None) -> dict[str, Statute]:
     statutes = {s.bwb_id: s for s in refdata.statutes(get_session())}
+    if wish is not None and wish.statute is not None:  # kept even when since retired
+        statutes.setdefault(wish.statute.bwb_id, wish.statute)
     form.statute.choices = [SelectChoice("", _("Kies een wet"))] + [
         SelectChoice(
             bwb,
@@ -65,6 +68,11 @@ def _form_data(wish: Wish) -> dict[str, Any]:
         "pilot": str(wish.pilot_id),
         "statute": wish.statute.bwb_id if wish.statute else "",
         "statute_unknown": wish.statute_unknown,
+        "law_link": (
+            lawlinks.jci(lawlinks.LawReference(wish.proposed_bwb_id, article=wish.article))
+            if wish.proposed_bwb_id
+            else ""
+        ),
         "benefit_cases_per_year": wish.benefit_cases_per_year,
         "urgency": wish.urgency.value,
         "depends_on": ", ".join(
@@ -230,6 +238,7 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
     elif wish is None and (done := _already_made(form.form_id.data or "")) is not None:
         return done  # a double click or a resend: one wish
     statutes = _fill_choices(form, wish)
+    proposed = apply_law_link(form, statutes)
     state = _FormState()
     action = request.form.get("action", ACTION_CONCEPT)
     action = action if action in ACTIONS else ACTION_CONCEPT
@@ -239,6 +248,8 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
     if not valid or form.attachments.errors:
         return _render_form(form, wish, state, status=state.status)
     data = _wish_data(form, statutes)
+    if data is not None and proposed is not None:
+        data.proposed_bwb_id = proposed
     submitting = action in (ACTION_SUBMIT, ACTION_SUBMIT_ANYWAY)
     if data is None or (submitting and not _complete(form, data)):
         return _render_form(form, wish, state, status=400)

@@ -61,6 +61,8 @@ class WishData:
     urgency_reason: str = ""
     depends_on: list[Wish] = field(default_factory=list)
     follows_from: list[Wish] = field(default_factory=list)
+    # A BWB id from a pasted link that the catalogue lacks; None keeps what the wish has.
+    proposed_bwb_id: str | None = None
 
 
 # The free-text fields a pilot team writes (stripped before they are stored).
@@ -82,6 +84,7 @@ def snapshot(wish: Wish) -> dict[str, Any]:
     values.update(
         statute=wish.statute.bwb_id if wish.statute else None,
         statute_unknown=wish.statute_unknown,
+        proposed_bwb_id=wish.proposed_bwb_id,
         benefit_cases_per_year=wish.benefit_cases_per_year,
         urgency=wish.urgency.value,
         relations=sorted(f"{r.kind.value}:{r.related.reference}" for r in wish.relations),
@@ -94,7 +97,11 @@ def _apply(wish: Wish, data: WishData) -> None:
         setattr(wish, name, (getattr(data, name) or "").strip())
     wish.statute_unknown = data.statute_unknown
     wish.statute = None if data.statute_unknown else data.statute
-    if wish.statute is None:
+    if data.proposed_bwb_id is not None:
+        wish.proposed_bwb_id = data.proposed_bwb_id
+    if wish.statute is not None or wish.statute_unknown:
+        wish.proposed_bwb_id = ""
+    if wish.statute is None and not wish.proposed_bwb_id:
         wish.article = wish.paragraph = ""
     wish.benefit_cases_per_year = data.benefit_cases_per_year
     wish.urgency = data.urgency
@@ -293,7 +300,7 @@ def incomplete(data: WishData) -> dict[str, Any]:
             "Beschrijf het probleem zoals inwoners of professionals het ervaren."
         )
     if not data.statute_unknown:
-        if data.statute is None:
+        if data.statute is None and not data.proposed_bwb_id:
             missing["statute"] = _l(
                 "Kies de wet, of vink aan dat u niet weet om welke wet het gaat."
             )
@@ -314,6 +321,7 @@ def data_of(wish: Wish) -> WishData:
         **{name: getattr(wish, name) for name in FREE_TEXT_FIELDS},
         statute=wish.statute,
         statute_unknown=wish.statute_unknown,
+        proposed_bwb_id=wish.proposed_bwb_id,
         benefit_cases_per_year=wish.benefit_cases_per_year,
         urgency=wish.urgency,
         depends_on=[r.related for r in wish.relations if r.kind is RelationKind.DEPENDS_ON],

@@ -1,0 +1,163 @@
+"""Cabinet changes: move what an ended ministry held to its successor, in one audited step.
+
+When a ministry ends (reference data: valid until a date, with a successor), the office
+reviews what will move and confirms. Then, dated at the end date:
+- open wishes offered or assigned to the old ministry get the successor instead;
+- statute responsibilities of the old ministry end on that date, the successor's start a day
+  later;
+- the old ministry's users belong to the successor.
+Packages stay with the old ministry (published versions keep the ministry of their time);
+the successor's users read them as history (`predecessor_ids`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bundler import audit
+from bundler.enums import WishState
+from bundler.models import Ministry, StatuteResponsibility, User, Wish, wish_ministry
+from bundler.office.ops import touch
+from bundler.responsibility import current_code
+from bundler.wish_items import ministry_spans
+
+# Wishes that are done with: they stay with the ministry of their time.
+CLOSED = (WishState.CONCEPT, WishState.REJECTED, WishState.MERGED, WishState.WITHDRAWN)
+
+
+@dataclass
+class Plan:
+    """What moves from an ended ministry to its successor."""
+
+    ministry: Ministry
+    successor: Ministry
+    wishes: list[Wish] = field(default_factory=list)
+    responsibilities: list[StatuteResponsibility] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+
+    @property
+    def end(self) -> dt.date:
+        assert self.ministry.valid_until is not None
+        return self.ministry.valid_until
+
+    @property
+    def start(self) -> dt.date:
+        """The successor's first day."""
+        return self.end + dt.timedelta(days=1)
+
+    def __bool__(self) -> bool:
+        return bool(self.wishes or self.responsibilities or self.users)
+
+
+def plan_for(session: Session, ministry: Ministry) -> Plan | None:
+    """Describe what would move from an ended ministry; None if it has not ended or no successor."""
+    if ministry.valid_until is None or ministry.successor is None:
+        return None
+    wishes = session.scalars(
+        select(Wish)
+        .join(wish_ministry, wish_ministry.c.wish_id == Wish.id)
+        .where(wish_ministry.c.ministry_id == ministry.id, Wish.state.not_in(CLOSED))
+        .options(selectinload(Wish.ministries))
+        .order_by(Wish.reference)
+    )
+    held = session.scalars(
+        select(StatuteResponsibility)
+        .where(StatuteResponsibility.ministry_id == ministry.id)
+        .options(selectinload(StatuteResponsibility.statute))
+    )
+    users = session.scalars(
+        select(User).where(User.ministry_id == ministry.id).order_by(User.email)
+    )
+    return Plan(
+        ministry=ministry,
+        successor=ministry.successor,
+        wishes=list(wishes),
+        responsibilities=[
+            r for r in held if r.valid_until is None or r.valid_until > ministry.valid_until
+        ],
+        users=list(users),
+    )
+
+
+def pending(session: Session, on: dt.date | None = None) -> list[Plan]:
+    """Return the plans of ministries ended before a date (today) that still hold something."""
+    on = on or dt.date.today()
+    ended = session.scalars(
+        select(Ministry)
+        .where(Ministry.valid_until < on, Ministry.successor_id.is_not(None))
+        .order_by(Ministry.code)
+    )
+    plans = [plan_for(session, m) for m in ended]
+    return [p for p in plans if p]
+
+
+def apply(session: Session, plan: Plan, *, actor: User | None) -> None:
+    """Move everything in the plan to the successor, dated at the end date (caller commits)."""
+    old, new, start = plan.ministry, plan.successor, plan.start
+    note = f"kabinetswissel: {old.code} opgeheven per {plan.end.isoformat()}, opvolger {new.code}"
+    for wish in plan.wishes:
+        before = [m.code for m in wish.ministries]
+        kept = [m for m in wish.ministries if m.id != old.id]
+        wish.ministries = sorted({*kept, new}, key=lambda m: m.code)
+        touch(wish)
+        audit.record(
+            session,
+            "wish.ministries",
+            actor=actor,
+            obj=wish,
+            before={"ministries": before},
+            after={"ministries": [m.code for m in wish.ministries], "per": start.isoformat()},
+            summary=f"{wish.reference}: {note}",
+        )
+    for held in plan.responsibilities:
+        statute = held.statute
+        held.valid_until = plan.end
+        if not any(r.ministry_id == new.id for r in statute.responsibilities):
+            statute.responsibilities.append(StatuteResponsibility(ministry=new, valid_from=start))
+        audit.record(
+            session,
+            "statute.updated",
+            actor=actor,
+            obj=statute,
+            before={"ministries": f"{old.code}"},
+            after={"ministries": f"{old.code}@..{plan.end.isoformat()};{new.code}@{start}.."},
+            summary=f"{statute.bwb_id}: {note}",
+        )
+    for user in plan.users:
+        user.ministry = new
+        audit.record(
+            session,
+            "user.updated",
+            actor=actor,
+            obj=user,
+            before={"ministry": old.code},
+            after={"ministry": new.code},
+            summary=f"{user.email}: {note}",
+        )
+    audit.record(
+        session,
+        "ministry.succession",
+        actor=actor,
+        obj=old,
+        after={
+            "successor": new.code,
+            "per": start.isoformat(),
+            "wishes": [w.reference for w in plan.wishes],
+            "statutes": [r.statute.bwb_id for r in plan.responsibilities],
+            "users": len(plan.users),
+        },
+        summary=note,
+    )
+    session.flush()
+
+
+def predecessor_ids(session: Session, ministry: Ministry, on: dt.date | None = None) -> list[int]:
+    """Return the ids of the ministries this one succeeded (directly or through others)."""
+    on = on or dt.date.today()
+    spans = ministry_spans(session)
+    codes = [c for c in spans if c != ministry.code and current_code(c, spans, on) == ministry.code]
+    return list(session.scalars(select(Ministry.id).where(Ministry.code.in_(codes))))
