@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         main,
         mfa,
         ministry,
+        notifications,
         office,
         packages,
         pilots,
@@ -47,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     # Each area of work registers its blueprint (and CLI commands) in its own init_app.
-    for area in (auth, main, admin, mfa, pilots, wishes, office, packages, ministry, api):
+    areas = (auth, main, admin, mfa, pilots, wishes, office, packages, ministry, api)
+    for area in (*areas, notifications):
         area.init_app(app)
     return app

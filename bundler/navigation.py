@@ -24,6 +24,7 @@ NAV: dict[Role, list[NavItem]] = {
         ("office.audit_log", _l("Logboek")),
         ("packages.index", _l("Pakketten")),
         ("packages.follow_up_overview", _l("Opvolging")),
+        ("notifications.reminders", _l("Herinneringen")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.MINISTRY: [
@@ -35,6 +36,7 @@ NAV: dict[Role, list[NavItem]] = {
     Role.ADMIN: [
         ("main.index", _l("Start")),
         ("admin.users", _l("Gebruikers")),
+        ("notifications.outbox_index", _l("Uitgaande e-mail")),
         ("integrations.tokens", _l("API-koppelingen")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],

@@ -7,6 +7,14 @@ from bundler.models.api import ApiEvent, ApiToken, Delivery, DeliveryAttempt, Su
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
 from bundler.models.merges import WishMerge
+from bundler.models.notifications import (
+    AccountLink,
+    MailSetting,
+    Notification,
+    NotificationPreference,
+    OutboxMail,
+    ReminderMark,
+)
 from bundler.models.packages import (
     BuildJob,
     BuildStep,
@@ -27,6 +35,7 @@ from bundler.models.security import RecoveryCode
 from bundler.models.wishes import Answer, Attachment, Wish, WishRelation, WishSupport, wish_ministry
 
 __all__ = [
+    "AccountLink",
     "Answer",
     "AnswerStatus",
     "ApiEvent",
@@ -40,8 +49,12 @@ __all__ = [
     "DeliveryAttempt",
     "DownloadReceipt",
     "ExecutingOrganisation",
+    "MailSetting",
     "Ministry",
     "Municipality",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMail",
     "Package",
     "PackageEntry",
     "PackageVersion",
@@ -51,6 +64,7 @@ __all__ = [
     "PilotMunicipality",
     "RecoveryCode",
     "RelationKind",
+    "ReminderMark",
     "Role",
     "Statute",
     "StoredFile",
