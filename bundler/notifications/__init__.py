@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, current_app
 from flask.cli import with_appcontext
 from flask_login import current_user
 
-from bundler import queue
+from bundler import queue, security
 from bundler.db import get_session
 from bundler.notifications import accounts, derive, jobs, kinds, ops, pages, views
 from bundler.security import limiter
@@ -32,8 +32,9 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/meldingen/gelezen", "mark_all_read", views.mark_all_read, methods=["POST"])
 bp.add_url_rule("/meldingen/voorkeuren", "preferences", views.preferences, methods=["GET", "POST"])
+UNSUBSCRIBE_PREFIX = "/meldingen/afmelden/"
 bp.add_url_rule(
-    "/meldingen/afmelden/<token>", "unsubscribe", views.unsubscribe, methods=["GET", "POST"]
+    UNSUBSCRIBE_PREFIX + "<token>", "unsubscribe", views.unsubscribe, methods=["GET", "POST"]
 )
 bp.add_url_rule(
     "/account-instellen/<token>", view_func=accounts.set_password, methods=["GET", "POST"]
@@ -116,6 +117,9 @@ def send_reminders_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the pages, the header count, the derivation, the jobs and the commands."""
     app.register_blueprint(bp)
+    # The one-click unsubscribe (RFC 8058) is POSTed by mail clients without a session: its
+    # signed token is the only credential, so no cookie and no CSRF token play a part there.
+    security.cookieless(app, UNSUBSCRIBE_PREFIX)
     app.jinja_env.globals["unread_notifications"] = _unread
     derive.install(app, lambda: request_delivery(app))
     queue.register(app, jobs.install_tasks)

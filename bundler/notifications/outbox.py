@@ -30,6 +30,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import formatdate
 
 from flask import Flask
@@ -41,6 +42,9 @@ from bundler.models import OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 100
+# Lines up to RFC 5322's hard limit: folded at 78, Python would encode List-Unsubscribe's long
+# URL as RFC 2047 words, which no mail client reads as a link.
+POLICY = SMTP.clone(max_line_length=998)
 
 
 def backoff(attempts: int, base: float, cap: float) -> dt.timedelta:
@@ -50,7 +54,7 @@ def backoff(attempts: int, base: float, cap: float) -> dt.timedelta:
 
 def message(mail: OutboxMail, sender: str) -> EmailMessage:
     """Build the MIME message of an outbox row: plain text plus HTML, its fixed Message-ID."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
     msg["To"] = mail.to_address
     msg["Subject"] = mail.subject
