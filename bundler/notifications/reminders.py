@@ -123,7 +123,9 @@ def _mark_once(session: Session, kind: str, key: str) -> bool:
     return True
 
 
-def remind_ministries(session: Session, *, weeks: int, now: dt.datetime | None = None) -> Sent:
+def remind_ministries(
+    session: Session, *, weeks: int, link: str = "", now: dt.datetime | None = None
+) -> Sent:
     """Give each ministry user one notification listing the wishes overdue for their answer."""
     now = now or utcnow()
     sent = Sent()
@@ -149,7 +151,7 @@ def remind_ministries(session: Session, *, weeks: int, now: dt.datetime | None =
                     kind=kinds.UNANSWERED_REMINDER,
                     subject=", ".join(mine[:3]) + (" …" if len(mine) > 3 else ""),
                     data={"wishes": mine, "weeks": weeks},
-                    link="/ministerie/pakketten",
+                    link=link,
                 )
             )
             sent.reminded[user.email] = mine
@@ -158,7 +160,12 @@ def remind_ministries(session: Session, *, weeks: int, now: dt.datetime | None =
 
 
 def flag_not_downloaded(
-    session: Session, *, days: int, now: dt.datetime | None = None, sent: Sent | None = None
+    session: Session,
+    *,
+    days: int,
+    link: str = "",
+    now: dt.datetime | None = None,
+    sent: Sent | None = None,
 ) -> Sent:
     """Notify the office, once per version, of versions their ministry did not download."""
     sent = sent or Sent()
@@ -174,7 +181,7 @@ def flag_not_downloaded(
                     kind=kinds.NOT_DOWNLOADED,
                     subject=number,
                     data={"package": number, "version": version.number},
-                    link="/bureau/herinneringen",
+                    link=link,
                 )
             )
         sent.flagged.append(f"{number} v{version.number}")
@@ -184,6 +191,17 @@ def flag_not_downloaded(
 
 def run(app: Flask, session: Session, now: dt.datetime | None = None) -> Sent:
     """Run every reminder with the instance's thresholds."""
-    config = app.config
-    sent = remind_ministries(session, weeks=int(config["REMINDER_MAIL_WEEKS"]), now=now)
-    return flag_not_downloaded(session, days=int(config["NOT_DOWNLOADED_DAYS"]), now=now, sent=sent)
+    config, urls = app.config, app.url_map.bind("localhost")
+    sent = remind_ministries(
+        session,
+        weeks=int(config["REMINDER_MAIL_WEEKS"]),
+        link=urls.build("ministry.packages"),
+        now=now,
+    )
+    return flag_not_downloaded(
+        session,
+        days=int(config["NOT_DOWNLOADED_DAYS"]),
+        link=urls.build("notifications.reminders"),
+        now=now,
+        sent=sent,
+    )
