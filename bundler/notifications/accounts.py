@@ -87,12 +87,11 @@ def _link_mail(app: Flask, session: Session, user: User, token: str, purpose: st
 
 
 def invite(app: Flask, session: Session, user: User, *, actor: User | None) -> str:
-    """Make an invitation link, put its mail in the outbox and return the link."""
+    """Make an invitation link, put its mail in the outbox and return the link's token."""
     valid = dt.timedelta(days=int(app.config["INVITATION_DAYS"]))
     token = links.issue(session, user, links.INVITATION, valid=valid, actor=actor)
     _link_mail(app, session, user, token, links.INVITATION)
-    with app.test_request_context(base_url=str(app.config["PUBLIC_URL"])):
-        return url_for("notifications.set_password", token=token, _external=True)
+    return token
 
 
 def unusable_password() -> str:
@@ -125,7 +124,9 @@ def send_invitation(user_id: int) -> ResponseReturnValue:
 def invitation_for_new_user(user: User) -> ResponseReturnValue:
     """Invite an account just saved by the administrator; mail or show the link."""
     db = get_session()
-    link = invite(_app(), db, user, actor=current_actor())
+    token = invite(_app(), db, user, actor=current_actor())
+    # Shown to the administrator: the address they reached this page on.
+    link = url_for("notifications.set_password", token=token, _external=True)
     db.commit()
     _after_commit_send()
     return render_template(
