@@ -119,7 +119,7 @@ def _wish_notifications(context: _Flush, audit_event: AuditEvent, wish: Wish) ->
     if action in ("wish.state", "wish.unmerge") and after.get("state"):
         change = {"state": after["state"], "previous": before.get("state", "")}
         made += notify(involved, kinds.WISH_STATE, change, pilot_link)
-        if after["state"] == WishState.SUBMITTED.value:
+        if action == "wish.state" and after["state"] == WishState.SUBMITTED.value:
             made += notify(context.office_users(), kinds.OFFICE_SUBMISSION, change, office_link)
     elif action == "wish.merge":
         extra = {"merged_into": after.get("merged_into", "")}
