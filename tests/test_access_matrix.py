@@ -303,6 +303,7 @@ ACCESS: dict[str, Case | tuple[Case, ...]] = {
     "notifications.set_password": Case(get=NO_SUCH_LINK, post=NO_SUCH_LINK, args={"token": "x"}),
     "notifications.forgot_password": Case(get=EVERYONE, post=EVERYONE_FORM),
     "notifications.send_invitation": Case(post=ADMIN),
+    "notifications.invitation_sent": Case(get=ADMIN),
     "notifications.outbox_index": Case(get=ADMIN),
     "notifications.outbox_mail": Case(get=ADMIN),
     # A mail that was sent is not sent again: the page is shown again.

@@ -30,7 +30,13 @@ def smtp():
 def _invite_new_user(client, login, make_user, role="office", **extra):
     login(make_user(Role.ADMIN))
     data = {"email": "nieuw@example.org", "name": "Nieuwe Collega", "role": role, **extra}
-    return post_form(client, "/beheer/gebruikers/nieuw", data)
+    response = post_form(client, "/beheer/gebruikers/nieuw", data)
+    assert response.status_code == 302
+    return client.get(response.headers["Location"])
+
+
+def stored_user(db):
+    return db.scalar(select(User).where(User.email == "nieuw@example.org"))
 
 
 def _set_password(client, token, password=NEW_PASSWORD):
@@ -44,6 +50,9 @@ def test_an_invitation_without_mail_is_shown_once_and_works_once(app, client, db
     html = response.get_data(as_text=True)
     assert "Er is geen mailserver ingesteld" in html
     token = LINK.search(html).group(1)
+    # Shown once: the page again no longer holds it.
+    again = client.get(f"/beheer/gebruikers/{stored_user(db).id}/uitnodiging")
+    assert token not in again.get_data(as_text=True)
     # Unguessable: 256 random bits; only its hash is stored.
     assert len(token) >= 43
     stored = db.scalar(select(AccountLink))

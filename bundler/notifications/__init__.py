@@ -60,6 +60,9 @@ bp.add_url_rule(
     accounts.send_invitation,
     methods=["POST"],
 )
+bp.add_url_rule(
+    "/beheer/gebruikers/<int:user_id>/uitnodiging", "invitation_sent", accounts.invitation_sent
+)
 bp.add_url_rule("/beheer/uitgaande-mail", "outbox_index", pages.outbox_index)
 bp.add_url_rule("/beheer/uitgaande-mail/<int:outbox_mail_id>", "outbox_mail", pages.outbox_mail)
 bp.add_url_rule(

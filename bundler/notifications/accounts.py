@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as web_session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -32,6 +33,8 @@ from bundler.rules import RuleError
 from bundler.web import current_actor
 from forms.base import CsrfForm
 from forms.notifications import ForgotPasswordForm, SetPasswordForm
+
+SHOWN_LINK = "bundler.invitation_link"
 
 
 def mail_configured(app: Flask) -> bool:
@@ -122,17 +125,35 @@ def send_invitation(user_id: int) -> ResponseReturnValue:
 
 
 def invitation_for_new_user(user: User) -> ResponseReturnValue:
-    """Invite an account just saved by the administrator; mail or show the link."""
+    """Invite an account the administrator just saved, then show the result (POST/redirect/GET).
+
+    Without a mail server the link goes to the administrator instead: kept in their session
+    for the next page only, so it is shown once.
+    """
     db = get_session()
     token = invite(_app(), db, user, actor=current_actor())
-    # Shown to the administrator: the address they reached this page on.
-    link = url_for("notifications.set_password", token=token, _external=True)
     db.commit()
     _after_commit_send()
+    if not mail_configured(_app()):
+        web_session[SHOWN_LINK] = {"user": user.id, "token": token}
+    return redirect(url_for("notifications.invitation_sent", user_id=user.id))
+
+
+@role_required(Role.ADMIN)
+def invitation_sent(user_id: int) -> ResponseReturnValue:
+    """Say the invitation went by mail, or show its link once when no mail is configured."""
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    shown = web_session.pop(SHOWN_LINK, None)
+    link = None
+    if isinstance(shown, dict) and shown.get("user") == user.id:
+        link = url_for("notifications.set_password", token=shown["token"], _external=True)
     return render_template(
         "notifications/invitation_sent.html",
         user=user,
-        link=None if mail_configured(_app()) else link,
+        link=link,
+        mailed=mail_configured(_app()),
         days=_app().config["INVITATION_DAYS"],
     )
 
