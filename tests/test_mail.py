@@ -216,7 +216,8 @@ def test_one_click_unsubscribe_turns_that_mail_off(app, client, db, smtp, make_u
     token = unsubscribe_token(app, member.id, [kinds.WISH_ANSWERED])
     assert client.get(f"/meldingen/afmelden/{token}").status_code == 200
     assert client.post(f"/meldingen/afmelden/{token}").status_code == 200  # RFC 8058: no login
-    assert client.post(f"/meldingen/afmelden/{token[:-2]}xx").status_code == 404
+    forged = token[:-2] + ("yy" if token.endswith("xx") else "xx")
+    assert client.post(f"/meldingen/afmelden/{forged}").status_code == 404
     smtp.messages.clear()
     answer(app, story.death.id, "JenV", AnswerStatus.REALISED)
     queue.run_pending(app)
