@@ -159,3 +159,25 @@ def test_describe_speaks_the_language_of_the_moment(app):
         with force_locale("en"):
             assert "KN-2026-0001" in describe(kinds.WISH_ANSWERED, data)
             assert "geantwoord" not in describe(kinds.WISH_ANSWERED, data)
+
+
+def test_a_merge_tells_the_merged_wishs_pilot(app, db, make_user, make_pilot, make_wish):
+    from bundler.office import merging
+
+    mine, theirs = make_pilot("Samengevoegd"), make_pilot("Doel")
+    member = make_user(Role.PILOT, pilots=[mine])
+    target_member = make_user(Role.PILOT, pilots=[theirs])
+    office = make_user(Role.OFFICE)
+    source = make_wish(mine, state=WishState.SUBMITTED)
+    target = make_wish(theirs, state=WishState.SUBMITTED)
+    with session_scope(app) as session:
+        merging.merge(
+            session,
+            session.get(Wish, source.id),
+            session.get(Wish, target.id),
+            actor=session.get(User, office.id),
+        )
+    (told,) = _of(db, member, kinds.WISH_MERGED)
+    assert told.subject == source.reference and told.data["merged_into"] == target.reference
+    assert _of(db, office) == []  # the office did it
+    assert _of(db, target_member, kinds.WISH_MERGED) == []
