@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         main,
         mfa,
         ministry,
+        notifications,
         office,
         packages,
         pilots,
@@ -49,6 +50,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     # Each area of work registers its blueprint (and CLI commands) in its own init_app.
     areas = (auth, main, admin, mfa, pilots, wishes, office, packages, ministry, api, catalogue)
-    for area in areas:
+    for area in (*areas, notifications):
         area.init_app(app)
     return app

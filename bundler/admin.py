@@ -15,6 +15,7 @@ from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import Role
 from bundler.models import Ministry, Pilot, User
+from bundler.notifications.accounts import invitation_for_new_user, unusable_password
 from bundler.rules import RuleError
 from bundler.web import current_actor
 from forms.admin import UserForm
@@ -57,9 +58,6 @@ def _save(form: UserForm, user: User | None) -> User | None:
     ministries, pilots = _fill_choices(form)
     if request.method != "POST" or not form.validate():
         return None
-    if user is None and not form.password.data:
-        form.password.errors = [_("Vul een wachtwoord in.")]
-        return None
     db = get_session()
     values = {
         "name": form.name.data,
@@ -70,7 +68,9 @@ def _save(form: UserForm, user: User | None) -> User | None:
     }
     try:
         if user is None:
-            user = create_user(db, email=form.email.data, password=form.password.data, **values)
+            # No password: the account waits for its invitation (bundler.notifications).
+            password = form.password.data or unusable_password()
+            user = create_user(db, email=form.email.data, password=password, **values)
         else:
             update_user(db, user, active=form.active.data, password=form.password.data, **values)
     except RuleError as error:
@@ -86,6 +86,8 @@ def new_user() -> ResponseReturnValue:
     """Create an account."""
     form = UserForm(request.form)
     user = _save(form, None)
+    if user is not None and not form.password.data:
+        return invitation_for_new_user(user)
     if user is not None:
         flash(_("Account voor %(email)s aangemaakt.", email=user.email), "success")
         return redirect(url_for("admin.users"))

@@ -91,6 +91,33 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Wait after a failed delivery: 30 s, 2 min, 8 min, ... at most 6 hours.
         "WEBHOOK_RETRY_SECONDS": 30,
         "WEBHOOK_RETRY_MAX_SECONDS": 6 * 3600,
+        # Mail (bundler.notifications). No MAIL_SERVER: mails go to the log and to the
+        # administrator's outbox page instead, so `make run` needs no mail server.
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 587,
+        "MAIL_SECURITY": "starttls",  # starttls, tls (implicit, port 465) or none
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_FROM": "bundler <noreply@bundler.example>",
+        "MAIL_TIMEOUT_SECONDS": 30,
+        "MAIL_MAX_ATTEMPTS": 6,
+        # Wait after a failed attempt: 60 s, 4 min, 16 min, ... at most 6 hours.
+        "MAIL_RETRY_SECONDS": 60,
+        "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
+        # Origin of the links in mails (jobs have no request to take it from).
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        # Invitations and password resets: single-use links, valid this long.
+        "INVITATION_DAYS": 7,
+        "RESET_LINK_HOURS": 2,
+        # "Wachtwoord vergeten": requests per address asked about, and per client address.
+        "RESET_RATE_LIMIT": "3 per hour",
+        "RESET_IP_RATE_LIMIT": "10 per hour",
+        # Reminders: offered wishes without an answer are listed for the office after
+        # REMINDER_LIST_WEEKS and mailed to the ministry's users after REMINDER_MAIL_WEEKS;
+        # a package version not downloaded within NOT_DOWNLOADED_DAYS is flagged to the office.
+        "REMINDER_LIST_WEEKS": 6,
+        "REMINDER_MAIL_WEEKS": 10,
+        "NOT_DOWNLOADED_DAYS": 7,
     }
 
 

@@ -25,6 +25,7 @@ NAV: dict[Role, list[NavItem]] = {
         ("office.audit_log", _l("Logboek")),
         ("packages.index", _l("Pakketten")),
         ("packages.follow_up_overview", _l("Opvolging")),
+        ("notifications.reminders", _l("Herinneringen")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],
     Role.MINISTRY: [
@@ -37,6 +38,7 @@ NAV: dict[Role, list[NavItem]] = {
         ("main.index", _l("Start")),
         ("admin.users", _l("Gebruikers")),
         ("catalogue.index", _l("Wetten")),
+        ("notifications.outbox_index", _l("Uitgaande e-mail")),
         ("integrations.tokens", _l("API-koppelingen")),
         ("mfa.manage", _l("Tweestapsverificatie")),
     ],

@@ -44,6 +44,8 @@ from bundler.models import (
     Attachment,
     AuditEvent,
     Ministry,
+    Notification,
+    OutboxMail,
     Package,
     Pilot,
     Subscription,
@@ -98,6 +100,8 @@ DEFAULT_ARGS = {
     "code": "ministry_a",
     "fmt": "csv",
     "support_id": "support",
+    "notification_id": "notification",
+    "outbox_mail_id": "outbox_mail",
 }
 
 # fmt: off
@@ -114,6 +118,8 @@ PILOT                              = "login ok     ok     403    403    403    4
 PILOT_FORM                         = "login 400    400    403    403    403    403"
 EVERYONE                           = "ok    ok     ok     ok     ok     ok     ok"
 TOKEN_ONLY                         = "401   401    401    401    401    401    401"
+EVERYONE_FORM                      = "400   400    400    400    400    400    400"
+NO_SUCH_LINK                       = "404   404    404    404    404    404    404"
 # The API's objects, for the variables no other rule has (tests/api_helpers.py makes them).
 API_ARGS = {"package_number": "api_version", "version_number": "api_version",
             "subscription_id": "api_subscription", "token_id": "api_token"}
@@ -303,6 +309,24 @@ ACCESS: dict[str, Case | tuple[Case, ...]] = {
     # Stopped by ministry A: after that it is gone for everyone.
     "integrations.stop_subscription": Case(post="login 403    403    403    ok     404    404",
                                            args=API_ARGS),
+    # -- notifications: one's own only; links and tokens that do not exist are 404 for all ------
+    "notifications.index":      Case(get=SIGNED_IN),
+    # P's notification about the answer on its wish: another's does not exist.
+    "notifications.open":       Case(get="login ok     404    404    404    404    404"),
+    "notifications.mark_read":  Case(post="login ok     404    404    404    404    404"),
+    "notifications.mark_all_read": Case(post=SIGNED_IN),
+    # Nothing chosen keeps every default: saved.
+    "notifications.preferences": Case(get=SIGNED_IN, post=SIGNED_IN),
+    "notifications.unsubscribe": Case(get=NO_SUCH_LINK, post=NO_SUCH_LINK, args={"token": "x"}),
+    "notifications.set_password": Case(get=NO_SUCH_LINK, post=NO_SUCH_LINK, args={"token": "x"}),
+    "notifications.forgot_password": Case(get=EVERYONE, post=EVERYONE_FORM),
+    "notifications.send_invitation": Case(post=ADMIN),
+    "notifications.invitation_sent": Case(get=ADMIN),
+    "notifications.outbox_index": Case(get=ADMIN),
+    "notifications.outbox_mail": Case(get=ADMIN),
+    # A mail that was sent is not sent again: the page is shown again.
+    "notifications.outbox_resend": Case(post=ADMIN),
+    "notifications.reminders":  Case(get=OFFICE),
 }
 # fmt: on
 
@@ -379,6 +403,7 @@ def build_world(
         session.flush()
         support_id = support.id
     bystander = make_user(Role.PILOT, email="matrix-bystander@example.org", pilots=[pilot_p])
+    notification, outbox_mail = _notification_and_mail(app, people)
     api_token = _api_token(app, package, version)
     objects: dict[str, Any] = {
         "pilot_p": pilot_p,
@@ -396,9 +421,34 @@ def build_world(
         "version": version,
         "job": _Id(job_id),
         "ministry_a": jenv,
+        "notification": notification,
+        "outbox_mail": outbox_mail,
         **api_token,
     }
     return World(objects, people)
+
+
+def _notification_and_mail(app: Flask, people: dict[str, User | None]) -> tuple[_Id, _Id]:
+    """P's notification of the answer on its wish, and a mail already sent."""
+    member = people["pilot_p"]
+    assert member is not None
+    with session_scope(app) as session:
+        notification = session.scalar(select(Notification).where(Notification.user_id == member.id))
+        assert notification is not None, "answering P's wish notifies P"
+        mail = OutboxMail(
+            message_id="<matrix@bundler.example>",
+            user_id=member.id,
+            to_address=member.email,
+            subject="Matrix",
+            text_body="Matrix",
+            html_body="<p>Matrix</p>",
+            headers={},
+            kind="wish_answered",
+            status="sent",
+        )
+        session.add(mail)
+        session.flush()
+        return _Id(notification.id), _Id(mail.id)
 
 
 def _api_token(app: Flask, package: Package, version: Any) -> dict[str, Any]:

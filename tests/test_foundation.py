@@ -12,7 +12,16 @@ from bundler.models import Answer, Pilot, User, Wish
 from bundler.navigation import NAV
 from tests.conftest import csrf_token, post_form
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "main.set_language", "main.accessibility"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "main.set_language",
+    "main.accessibility",
+    # Reached from a mail without signing in: the link's token is the credential.
+    "notifications.forgot_password",
+    "notifications.set_password",
+    "notifications.unsubscribe",
+}
 
 
 def _concrete(rule) -> str:

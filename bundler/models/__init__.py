@@ -10,6 +10,14 @@ from bundler.models.cache import DataGeneration
 from bundler.models.catalogue import StatuteResponsibility
 from bundler.models.forms import FormSubmission
 from bundler.models.merges import WishMerge
+from bundler.models.notifications import (
+    AccountLink,
+    MailSetting,
+    Notification,
+    NotificationPreference,
+    OutboxMail,
+    ReminderMark,
+)
 from bundler.models.packages import (
     BuildJob,
     BuildStep,
@@ -30,6 +38,7 @@ from bundler.models.security import RecoveryCode
 from bundler.models.wishes import Answer, Attachment, Wish, WishRelation, WishSupport, wish_ministry
 
 __all__ = [
+    "AccountLink",
     "Answer",
     "AnswerStatus",
     "ApiEvent",
@@ -45,8 +54,12 @@ __all__ = [
     "DownloadReceipt",
     "ExecutingOrganisation",
     "FormSubmission",
+    "MailSetting",
     "Ministry",
     "Municipality",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMail",
     "Package",
     "PackageEntry",
     "PackageVersion",
@@ -56,6 +69,7 @@ __all__ = [
     "PilotMunicipality",
     "RecoveryCode",
     "RelationKind",
+    "ReminderMark",
     "Role",
     "Statute",
     "StatuteResponsibility",
