@@ -36,3 +36,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(labels.relation_label, "relation_label")
     app.add_template_filter(labels.timeline_action, "timeline_action")
     app.add_template_filter(labels.wish_field_label, "wish_field_label")
+    app.add_template_global(labels.audit_value, "audit_value")
+    app.add_template_filter(labels.object_label, "object_label")
+    app.add_template_filter(labels.result_label, "result_label")
