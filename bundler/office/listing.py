@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bundler.enums import Urgency, WishState
 from bundler.models import (
+    Answer,
     Ministry,
     Municipality,
     PilotMunicipality,
@@ -160,6 +161,7 @@ def inbox_page(
                 selectinload(Wish.ministries),
                 selectinload(Wish.pilot),
                 selectinload(Wish.supports),
+                selectinload(Wish.answers).selectinload(Answer.ministry),
             )
         )
     }

@@ -88,14 +88,20 @@ def offered_rows(session: Session, ministry_id: int | None = None) -> list[Offer
         statement = statement.where(Package.ministry_id == ministry_id)
     offered = session.execute(statement).all()
     wish_ids = {row[2] for row in offered}
-    answers: dict[tuple[int, int], list[tuple[dt.datetime, AnswerStatus]]] = {}
+    answers: dict[tuple[int, int], list[tuple[dt.datetime, AnswerStatus, dt.date | None]]] = {}
     if wish_ids:
-        for wish_id, m_id, status, at in session.execute(
-            select(Answer.wish_id, Answer.ministry_id, Answer.status, Answer.answered_at)
+        for wish_id, m_id, status, at, effective in session.execute(
+            select(
+                Answer.wish_id,
+                Answer.ministry_id,
+                Answer.status,
+                Answer.answered_at,
+                Answer.effective_date,
+            )
             .where(Answer.wish_id.in_(wish_ids))
             .order_by(Answer.answered_at, Answer.id)
         ):
-            answers.setdefault((wish_id, m_id), []).append((at, status))
+            answers.setdefault((wish_id, m_id), []).append((at, status, effective))
     rows = []
     for code, m_id, wish_id, reference, title, offered_at in offered:
         own = answers.get((wish_id, m_id), [])
@@ -109,6 +115,7 @@ def offered_rows(session: Session, ministry_id: int | None = None) -> list[Offer
                 first_answer_at=own[0][0] if own else None,
                 latest_status=own[-1][1].value if own else None,
                 latest_answer_at=own[-1][0] if own else None,
+                latest_effective_date=own[-1][2] if own else None,
             )
         )
     return rows
