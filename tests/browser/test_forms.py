@@ -168,3 +168,18 @@ def test_no_red_before_input_and_every_missing_field_at_once(
         item.startswith("Waarom deze urgentie?:")
         for item in summary.locator("li").all_inner_texts()
     )
+
+
+def test_inbox_ids_are_unique_and_the_bulk_ministry_has_its_label(
+    app: Flask, page: Any, axe: Callable[[Any], None]
+) -> None:
+    load_demo(app)
+    demo_login(page, Role.OFFICE)
+    page.goto("/bureau/knelpunten")
+    ids = page.locator("[id]").evaluate_all("els => els.map(el => el.id)")
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    bulk = page.locator(".bundler-office-bulk")
+    select = bulk.get_by_label("Ministerie", exact=True)
+    assert select.evaluate("el => el.tagName") == "SELECT"
+    assert select.get_attribute("name") == "ministerie"
+    axe(page)
