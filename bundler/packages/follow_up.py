@@ -66,6 +66,20 @@ def readiness(session: Session) -> dict[int, Readiness]:
     return counts
 
 
+def offered_in(session: Session, ministry_id: int) -> dict[int, list[tuple[str, int]]]:
+    """Return per wish the (package number, version number) pairs that offered it, oldest first."""
+    found: dict[int, list[tuple[str, int]]] = {}
+    for wish_id, number, version in session.execute(
+        select(PackageEntry.wish_id, Package.number, PackageVersion.number)
+        .join(PackageVersion, PackageVersion.id == PackageEntry.version_id)
+        .join(Package, Package.id == PackageVersion.package_id)
+        .where(Package.ministry_id == ministry_id)
+        .order_by(PackageVersion.created_at, PackageVersion.id)
+    ):
+        found.setdefault(wish_id, []).append((number, version))
+    return found
+
+
 def offered_rows(session: Session, ministry_id: int | None = None) -> list[OfferedWish]:
     """Load every wish offered in a package, per ministry, with that ministry's answers."""
     statement = (

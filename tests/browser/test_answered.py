@@ -78,3 +78,32 @@ def test_follow_up_chart_legend_fits(app: Flask, page: Any) -> None:
     for text in texts:
         inner = text.bounding_box()
         assert inner["x"] + inner["width"] <= box["x"] + box["width"], text.text_content()
+
+
+def test_ministry_home_counts_what_waits_and_keeps_what_was_answered(
+    app: Flask, page: Any, axe: Callable[[Any], None]
+) -> None:
+    from bundler.models import Ministry
+    from bundler.packages import build
+
+    wishes = load_demo(app)
+    youth = "Jeugdhulp en bijstand kunnen gegevens niet delen"
+    with session_scope(app) as session:
+        # A newer JenV version: the realised death wish is no longer in it.
+        jenv = session.scalar(select(Ministry).where(Ministry.code == "JenV"))
+        version = build.build_package(session, jenv, actor=None, renderer=build.render_in_process)
+        assert version is not None and version.number == 2
+        assert wishes[DEATH] not in {e.wish_id for e in version.entries}
+        number = version.package.number
+    demo_login(page, Role.MINISTRY)
+    page.goto("/")
+    assert page.get_by_role("heading", name="2 knelpunten wachten op uw antwoord").is_visible()
+    waiting = page.get_by_role("link", name=youth, exact=False)
+    assert waiting.get_attribute("href") == f"/ministerie/knelpunten/{wishes[youth]}/antwoord"
+    answered = page.get_by_role("row").filter(has_text=DEATH)
+    assert "Gerealiseerd, gaat in op" in answered.inner_text()
+    assert f"{number} versie 1" in answered.inner_text()
+    assert answered.get_by_role("link").get_attribute("href") == (
+        f"/ministerie/knelpunten/{wishes[DEATH]}/antwoord"
+    )
+    axe(page)
