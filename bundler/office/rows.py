@@ -198,12 +198,16 @@ def load_rows(
 def _newest_answers(session: Session, ids: Any) -> dict[int, dict[str, RowAnswer]]:
     """Return per wish each ministry's newest answer (later rows overwrite earlier ones)."""
     found: dict[int, dict[str, RowAnswer]] = {}
-    for wish_id, code, status, effective in session.connection().execute(
-        select(Answer.wish_id, Ministry.code, Answer.status, Answer.effective_date)
-        .join(Ministry, Ministry.id == Answer.ministry_id)
-        .where(Answer.wish_id.in_(ids))
-        .order_by(Ministry.code, Answer.answered_at, Answer.id)
-    ).all():
+    for wish_id, code, status, effective in (
+        session.connection()
+        .execute(
+            select(Answer.wish_id, Ministry.code, Answer.status, Answer.effective_date)
+            .join(Ministry, Ministry.id == Answer.ministry_id)
+            .where(Answer.wish_id.in_(ids))
+            .order_by(Ministry.code, Answer.answered_at, Answer.id)
+        )
+        .all()
+    ):
         found.setdefault(wish_id, {})[code] = RowAnswer(code, status.value, effective)
     return found
 
