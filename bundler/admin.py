@@ -18,6 +18,7 @@ from bundler.models import Ministry, Pilot, User
 from bundler.rules import RuleError
 from bundler.web import current_actor
 from forms.admin import UserForm
+from forms.auth import PASSWORD_MIN
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -55,10 +56,15 @@ def _fill_choices(form: UserForm) -> tuple[dict[str, Ministry], dict[str, Pilot]
 
 def _save(form: UserForm, user: User | None) -> User | None:
     ministries, pilots = _fill_choices(form)
-    if request.method != "POST" or not form.validate():
+    if user is None:
+        form.password.flags.required = True  # a new account needs one; a change does not
+    if request.method != "POST":
         return None
-    if user is None and not form.password.data:
-        form.password.errors = [_("Vul een wachtwoord in.")]
+    valid = form.validate()
+    if user is None and not form.password.data:  # reported together with the other fields
+        form.password.errors = [*form.password.errors, _("Vul een wachtwoord in.")]
+        valid = False
+    if not valid:
         return None
     db = get_session()
     values = {
@@ -90,7 +96,7 @@ def new_user() -> ResponseReturnValue:
         flash(_("Account voor %(email)s aangemaakt.", email=user.email), "success")
         return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_form.html", form=form, user=None
+        "admin/user_form.html", form=form, user=None, password_min=PASSWORD_MIN
     ), 400 if form.errors else 200
 
 
@@ -118,5 +124,5 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         flash(_("Account van %(email)s bijgewerkt.", email=user.email), "success")
         return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_form.html", form=form, user=user
+        "admin/user_form.html", form=form, user=user, password_min=PASSWORD_MIN
     ), 400 if form.errors else 200
