@@ -58,6 +58,8 @@ def test_office_sees_the_outcome_and_the_date_of_effect(
     row = page.get_by_role("row").filter(has_text=DEATH)
     assert "Gerealiseerd per" in row.inner_text()
     axe(page)
+    page.goto(f"/bureau/knelpunten/{reference}")
+    assert "Gerealiseerd per" in page.locator(".bundler-office-details").first.inner_text()
 
     page.goto("/bureau/pakketten/opvolging/JenV")
     answered = page.get_by_role("row").filter(has_text=DEATH)
