@@ -19,6 +19,7 @@ from bundler.notifications.accounts import invitation_for_new_user, unusable_pas
 from bundler.rules import RuleError
 from bundler.web import current_actor
 from forms.admin import UserForm
+from forms.auth import PASSWORD_MIN
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -92,7 +93,7 @@ def new_user() -> ResponseReturnValue:
         flash(_("Account voor %(email)s aangemaakt.", email=user.email), "success")
         return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_form.html", form=form, user=None
+        "admin/user_form.html", form=form, user=None, password_min=PASSWORD_MIN
     ), 400 if form.errors else 200
 
 
@@ -120,5 +121,5 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         flash(_("Account van %(email)s bijgewerkt.", email=user.email), "success")
         return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_form.html", form=form, user=user
+        "admin/user_form.html", form=form, user=user, password_min=PASSWORD_MIN
     ), 400 if form.errors else 200

@@ -12,7 +12,6 @@ from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
-from werkzeug.serving import run_simple
 
 from bundler import create_app, demo, queue, refdata, storage
 from bundler import scale as scale_data
@@ -164,7 +163,9 @@ def demo_accounts() -> None:
 )
 @with_appcontext
 def serve(host: str, port: int, worker: bool) -> None:
-    """Serve the app for a single machine (use gunicorn behind a proxy in production)."""
+    """Serve the app for a single machine with waitress (gunicorn behind a proxy for more)."""
+    import waitress  # a production WSGI server, threaded, in this one process
+
     click.echo(f"bundler draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     consumer = None
@@ -172,7 +173,7 @@ def serve(host: str, port: int, worker: bool) -> None:
         jobs.recover_interrupted(app)
         consumer = queue.start_embedded_consumer(app)
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        waitress.serve(app, host=host, port=port, threads=8, ident="bundler")
     finally:
         if consumer is not None:
             consumer.stop()

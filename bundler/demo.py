@@ -249,8 +249,9 @@ WISHES = [
         "Dubbele intakes.",
         Urgency.LOW,
         "Geen termijn.",
-        WishState.IN_TRIAGE,
-        40,
+        # Shared by VWS and JenV: accepted, so it is in both ministries' packages, marked shared.
+        WishState.ACCEPTED,
+        240,
     ),
     DemoWish(
         "brp",
@@ -417,9 +418,11 @@ def load(session: Session, *, today: dt.date | None = None) -> list[DemoAccount]
     death = wishes["overlijden"]
     minister = users["ministerie@bundler.example"]
     # JenV's published package with the death-registration wish, made before the answers came.
-    build.build_demo_package(
-        session, ministries["JenV"], actor=office, at=now - dt.timedelta(days=210)
-    )
+    # VWS's package holds the shared Jeugdwet wish too.
+    for code in ("JenV", "VWS"):
+        build.build_demo_package(
+            session, ministries[code], actor=office, at=now - dt.timedelta(days=210)
+        )
     session.add_all(
         [
             Answer(

@@ -26,6 +26,7 @@ class OfferedWish:
     first_answer_at: dt.datetime | None = None
     latest_status: str | None = None
     latest_answer_at: dt.datetime | None = None
+    latest_effective_date: dt.date | None = None  # when the newest answer takes effect
 
     @property
     def answered(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -104,6 +105,7 @@ RELATION_LABELS = {
     RelationKind.DEPENDS_ON: _l("Hangt af van"),
     RelationKind.FOLLOWS_FROM: _l("Volgt uit"),
 }
+# Every audit action, as pages name it (the timeline, the office's tables, the audit log).
 ACTION_LABELS = {
     "wish.created": _l("Aangemaakt"),
     "wish.updated": _l("Gewijzigd"),
@@ -111,9 +113,56 @@ ACTION_LABELS = {
     "wish.supported": _l("Andere pilot sloot zich aan"),
     "wish.attachment_added": _l("Bijlage toegevoegd"),
     "wish.attachment_removed": _l("Bijlage verwijderd"),
+    "ministry.succession": _l("Taken overgedragen aan opvolgend ministerie"),
+    "statute.updated": _l("Regeling in de wettenlijst gewijzigd"),
+    "statute.deleted": _l("Regeling uit de wettenlijst verwijderd"),
+    "wish.statute_confirmed": _l("Voorgestelde regeling bevestigd in de wettenlijst"),
     "wish.attachment_shared": _l("Delen van een bijlage met pilots die aansluiten gewijzigd"),
     "wish.support_removed": _l("Steun van een pilot ongedaan gemaakt"),
+    "wish.text": _l("Tekst aangepast door het programmabureau"),
+    "wish.triage": _l("Wettelijke grondslag vastgesteld"),
+    "wish.ministries": _l("Verantwoordelijke ministeries gewijzigd"),
+    "wish.merge": _l("Samengevoegd met een ander knelpunt"),
+    "wish.merge_target": _l("Ander knelpunt hierin samengevoegd"),
+    "wish.unmerge": _l("Samenvoegen ongedaan gemaakt"),
+    "wish.unmerge_target": _l("Samenvoegen van een ander knelpunt ongedaan gemaakt"),
+    "wish.answer": _l("Antwoord van het ministerie"),
+    "wish.export": _l("Knelpunten geëxporteerd"),
+    "package.published": _l("Pakketversie gepubliceerd"),
+    "package.closed": _l("Pakket gesloten"),
+    "package.cover_letter": _l("Begeleidende brief gewijzigd"),
+    "pilot.created": _l("Pilot aangemaakt"),
+    "pilot.updated": _l("Pilot gewijzigd"),
+    "pilot.phase": _l("Fase van de pilot gewijzigd"),
+    "user.created": _l("Account aangemaakt"),
+    "user.updated": _l("Account gewijzigd"),
+    "auth.login": _l("Aangemeld"),
+    "auth.login_failed": _l("Aanmelden mislukt"),
+    "auth.logout": _l("Afgemeld"),
+    "auth.mfa_failed": _l("Tweede stap mislukt"),
+    "auth.password_changed": _l("Wachtwoord gewijzigd"),
+    "mfa.enrolled": _l("Tweestapsverificatie ingesteld"),
+    "mfa.disabled": _l("Tweestapsverificatie uitgezet"),
+    "mfa.reset": _l("Tweestapsverificatie gewist door beheer"),
+    "mfa.recovery_codes_renewed": _l("Herstelcodes vernieuwd"),
+    "api.token_created": _l("API-sleutel gemaakt"),
+    "api.token_revoked": _l("API-sleutel ingetrokken"),
+    "api.subscription_created": _l("Abonnement op gebeurtenissen gemaakt"),
+    "api.subscription_deleted": _l("Abonnement op gebeurtenissen opgezegd"),
+    "access.denied": _l("Toegang geweigerd"),
 }
+# What an audit event is about (AuditEvent.object_type: the model's name in lower case).
+OBJECT_LABELS = {
+    "wish": _l("knelpunt"),
+    "user": _l("account"),
+    "pilot": _l("pilot"),
+    "package": _l("pakket"),
+    "packageversion": _l("pakketversie"),
+    "apitoken": _l("API-sleutel"),
+    "subscription": _l("abonnement"),
+}
+RESULT_LABELS = {"ok": _l("gelukt"), "denied": _l("geweigerd"), "not_found": _l("niet gevonden")}
+# Every key an audit event's before/after may hold.
 FIELD_LABELS = {
     "title": _l("titel"),
     "problem": _l("probleem"),
@@ -122,13 +171,97 @@ FIELD_LABELS = {
     "article": _l("artikel"),
     "paragraph": _l("lid"),
     "proposed_change": _l("gewenste wijziging"),
+    "proposed_bwb_id": _l("voorgestelde regeling (BWB-id)"),
+    "per": _l("per"),
+    "shared": _l("gedeeld met pilots die aansluiten"),
+    "statutes": _l("regelingen"),
+    "successor": _l("opvolger"),
+    "users": _l("gebruikers"),
     "benefit_who": _l("wie heeft er baat bij"),
     "benefit_cases_per_year": _l("gevallen per jaar"),
     "benefit_savings": _l("opbrengst"),
     "urgency": _l("urgentie"),
     "urgency_reason": _l("reden urgentie"),
     "relations": _l("samenhang"),
+    "state": _l("status"),
+    "state_reason": _l("reden"),
+    "reason": _l("reden"),
+    "ministries": _l("ministeries"),
+    "ministry": _l("ministerie"),
+    "merged_into": _l("samengevoegd in"),
+    "merged_from": _l("samengevoegd uit"),
+    "moved_supports": _l("verhuisde pilots"),
+    "supports_moved": _l("verhuisde pilots"),
+    "supports_back": _l("teruggezette pilots"),
+    "support": _l("steun"),
+    "pilot": _l("pilot"),
+    "pilots": _l("pilots"),
+    "note": _l("toelichting"),
+    "file": _l("bestand"),
+    "sha256": _l("SHA-256"),
+    "status": _l("antwoord"),
+    "effective_date": _l("datum van inwerkingtreding"),
+    "link": _l("link"),
+    "format": _l("formaat"),
+    "filter": _l("filter"),
+    "count": _l("aantal"),
+    "package": _l("pakket"),
+    "version": _l("versie"),
+    "wishes": _l("knelpunten"),
+    "length": _l("lengte in tekens"),
+    "name": _l("naam"),
+    "email": _l("e-mailadres"),
+    "role": _l("rol"),
+    "active": _l("actief"),
+    "password_changed": _l("wachtwoord gewijzigd"),
+    "mfa": _l("tweestapsverificatie"),
+    "description": _l("beschrijving"),
+    "phase": _l("fase"),
+    "changed_on": _l("per datum"),
+    "executing_organisation": _l("uitvoeringsorganisatie"),
+    "municipalities": _l("gemeenten"),
+    "members": _l("leden"),
+    "expires": _l("geldig tot"),
+    "url": _l("adres"),
+    "types": _l("soorten gebeurtenissen"),
 }
+# Values stored as enum values, by the key they are stored under.
+VALUE_ENUMS: dict[str, type[enum.Enum]] = {
+    "state": WishState,
+    "status": AnswerStatus,
+    "urgency": Urgency,
+    "role": Role,
+    "phase": Phase,
+}
+SUPPORT_CHANGE_LABELS = {
+    "add": _l("de pilot sluit zich aan"),
+    "extend": _l("toelichting van de pilot aangevuld"),
+    "none": _l("geen: dezelfde pilot"),
+}
+
+
+def audit_value(key: str, value: Any) -> str:
+    """Return an audit value as a person reads it: labels, ja/nee, lists joined."""
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, bool):
+        return str(_("ja") if value else _("nee"))
+    if isinstance(value, dict):
+        return "; ".join(f"{audit_value(k, v)}" for k, v in sorted(value.items()) if v)
+    if isinstance(value, list | tuple):
+        return ", ".join(audit_value(key, v) for v in value)
+    text = str(value)
+    if key == "relations" and ":" in text:
+        kind, reference = text.split(":", 1)
+        kinds = {k.value: k for k in RelationKind}
+        if kind in kinds:
+            return f"{relation_label(kinds[kind])} {reference}"
+    if key == "support":
+        return str(SUPPORT_CHANGE_LABELS.get(text, text))
+    wanted = VALUE_ENUMS.get(key)
+    if wanted is not None and text in wanted._value2member_map_:
+        return label(wanted(text))
+    return text
 
 
 def relation_label(kind: object) -> str:
@@ -137,8 +270,18 @@ def relation_label(kind: object) -> str:
 
 
 def timeline_action(action: str) -> str:
-    """Return the label of an audit action on a wish's timeline."""
+    """Return the label of an audit action (the timeline, the office's tables, the log)."""
     return str(ACTION_LABELS.get(action, action.split(".")[-1].replace("_", " ")))
+
+
+def object_label(kind: str) -> str:
+    """Return the label of the kind of object an audit event is about."""
+    return str(OBJECT_LABELS.get(kind, kind))
+
+
+def result_label(result: str) -> str:
+    """Return the label of an audit event's result."""
+    return str(RESULT_LABELS.get(result, result))
 
 
 def wish_field_label(name: str) -> str:

@@ -13,6 +13,7 @@ from bundler.db import get_session
 from bundler.enums import Role, WishState
 from bundler.i18n import LANG_COOKIE
 from bundler.models import Pilot, User, Wish
+from bundler.packages import follow_up
 from bundler.security import safe_next
 from forms.base import CsrfForm
 
@@ -66,6 +67,20 @@ def index() -> ResponseReturnValue:
             ).all()
         )
         context["pilot_count"] = db.scalar(select(func.count()).select_from(Pilot))
+    elif role is Role.MINISTRY:
+        # What waits for this ministry's answer, and what it answered (also when a wish is
+        # no longer in the newest version): every wish ever offered to it.
+        rows = sorted(
+            follow_up.offered_rows(db, current_user.ministry_id),
+            key=lambda r: (r.offered_at, r.reference),
+        )
+        context["waiting"] = [r for r in rows if not r.answered]
+        context["answered"] = sorted(
+            (r for r in rows if r.answered),
+            key=lambda r: (r.latest_answer_at or r.offered_at, r.reference),
+            reverse=True,
+        )
+        context["offered_in"] = follow_up.offered_in(db, current_user.ministry_id)
     elif role is Role.ADMIN:
         context["user_count"] = db.scalar(select(func.count()).select_from(User))
     return render_template(f"main/home_{role.value}.html", **context)

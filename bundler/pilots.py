@@ -18,6 +18,7 @@ from bundler.auth import login_required, role_required
 from bundler.db import get_session
 from bundler.enums import Phase, Role
 from bundler.models import (
+    Answer,
     ExecutingOrganisation,
     Municipality,
     PhaseChange,
@@ -88,7 +89,11 @@ def show(pilot_id: int) -> ResponseReturnValue:
             visible_wishes_filter(current_user),
             or_(Wish.pilot_id == pilot.id, Wish.id.in_(supported)),
         )
-        .options(selectinload(Wish.statute), selectinload(Wish.pilot))
+        .options(
+            selectinload(Wish.statute),
+            selectinload(Wish.pilot),
+            selectinload(Wish.answers).selectinload(Answer.ministry),
+        )
         .order_by(Wish.created_at.desc(), Wish.id.desc()),
         paged.page_number(request.args),
     )

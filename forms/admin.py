@@ -48,9 +48,8 @@ class UserForm(BaseForm):
     active = BooleanField(_l("Account is actief"), default=True)
     password = PasswordField(
         _l("Wachtwoord"),
-        description=_l(
-            "Minstens %(n)s tekens. Laat leeg om het wachtwoord niet te wijzigen.", n=PASSWORD_MIN
-        ),
+        # The template says what the field does: a new account's password, or a new one.
+        description=_l("Minstens %(n)s tekens.", n=PASSWORD_MIN),
         validators=[
             Optional(),
             Length(

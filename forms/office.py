@@ -94,6 +94,8 @@ class BulkForm(BaseForm):
             "Alleen bij 'ministerie toewijzen': wordt het verantwoordelijke ministerie."
         ),
         validators=[Optional()],
+        # The inbox's filter has a field "ministerie" too: ids must differ, names may not.
+        id="bulk-ministerie",
     )
     reden = TextAreaField(
         _l("Toelichting"),

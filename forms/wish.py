@@ -54,6 +54,15 @@ class NeededToSubmit:
         return None
 
 
+class NeededToSubmitWhen(NeededToSubmit):
+    """Mark a field as needed to submit in some cases only; its hint says which.
+
+    Its label then carries neither a required mark nor "(niet verplicht)".
+    """
+
+    field_flags = {"conditional": True}  # noqa: RUF012 - WTForms reads it
+
+
 def _max(n: int) -> Length:
     return Length(max=n, message=_l("Gebruik hoogstens %(max)d tekens.", max=n))
 
@@ -125,8 +134,8 @@ class WishForm(BaseForm):
     )
     article = StringField(
         _l("Artikel"),
-        description=_l("Bijvoorbeeld 19h of 1:3. Nodig als u een wet kiest."),
-        validators=[_max(ARTICLE_MAX), _article],
+        description=_l("Verplicht als u een wet kiest. Bijvoorbeeld 19h of 1:3."),
+        validators=[NeededToSubmitWhen(), _max(ARTICLE_MAX), _article],
         render_kw={"maxlength": ARTICLE_MAX, "autocomplete": "off", "spellcheck": "false"},
     )
     paragraph = StringField(
@@ -176,8 +185,10 @@ class WishForm(BaseForm):
     )
     urgency_reason = TextAreaField(
         _l("Waarom deze urgentie?"),
-        description=_l("Nodig bij hoge urgentie, bijvoorbeeld een datum waarop iets ingaat."),
-        validators=[_max(SHORT_TEXT_MAX)],
+        description=_l(
+            "Alleen verplicht bij urgentie ‘Hoog’: bijvoorbeeld een datum waarop iets ingaat."
+        ),
+        validators=[NeededToSubmitWhen(), _max(SHORT_TEXT_MAX)],
         render_kw={"rows": 3},
     )
     depends_on = StringField(

@@ -14,11 +14,13 @@ from bundler.enums import Role, WishState
 from bundler.grouping import PilotInfo, WishItem
 from bundler.models import WishSupport
 from bundler.office import exports
-from bundler.office.rows import WishRow
+from bundler.office.rows import RowAnswer, WishRow
 
 HEADERS = [
     "Kenmerk",
     "Titel",
+    "Probleem",
+    "Gewenste wijziging",
     "Status",
     "Ministerie",
     "Gedeeld",
@@ -33,6 +35,8 @@ HEADERS = [
     "Urgentie",
     "Ingediend op",
     "Laatst gewijzigd",
+    "Antwoord van het ministerie",
+    "Datum van inwerkingtreding",
 ]
 
 
@@ -75,6 +79,12 @@ def row(title="Knelpunt", **changes) -> WishRow:
         urgency="hoog",
         submitted_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC),
         updated_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+        problem="Gezinnen vertellen hun verhaal twee keer.",
+        proposed_change="Sta gegevensdeling toe.",
+        answers=(
+            RowAnswer("JenV", "gerealiseerd", dt.date(2026, 7, 1)),
+            RowAnswer("VWS", "in_behandeling"),
+        ),
     )
 
 
@@ -86,6 +96,8 @@ def test_row_values_are_what_a_spreadsheet_user_expects(app):
     assert values == {
         "reference": "KN-2026-0001",
         "title": "Knelpunt",
+        "problem": "Gezinnen vertellen hun verhaal twee keer.",
+        "proposed_change": "Sta gegevensdeling toe.",
         "state": "Geaccepteerd",
         "ministries": "JenV; VWS",
         "shared": "ja",
@@ -98,8 +110,10 @@ def test_row_values_are_what_a_spreadsheet_user_expects(app):
         "municipalities": "'s-Hertogenbosch; Amsterdam",
         "executing_organisations": "RvIG; UWV",
         "urgency": "Hoog",
-        "submitted_on": "2026-03-01",
-        "updated_on": "2026-03-02",
+        "submitted_on": dt.date(2026, 3, 1),
+        "updated_on": dt.date(2026, 3, 2),
+        "answer": "JenV: Gerealiseerd; VWS: In behandeling",
+        "effective_on": dt.date(2026, 7, 1),
     }
 
 
@@ -110,7 +124,14 @@ def test_csv_quotes_formulas_and_opens_in_dutch_spreadsheets(app):
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert lines[0] == HEADERS
     assert lines[1][1] == '\'=HYPERLINK("http://evil","klik")'
-    assert lines[1][11] == "'s-Hertogenbosch; Amsterdam"
+    assert lines[1][13] == "'s-Hertogenbosch; Amsterdam"
+    assert lines[1][2:4] == ["Gezinnen vertellen hun verhaal twee keer.", "Sta gegevensdeling toe."]
+    assert lines[1][-4:] == [
+        "2026-03-01",
+        "2026-03-02",
+        "JenV: Gerealiseerd; VWS: In behandeling",
+        "2026-07-01",
+    ]
 
 
 def test_xlsx_has_the_same_columns_and_no_formulas(app):
@@ -119,8 +140,17 @@ def test_xlsx_has_the_same_columns_and_no_formulas(app):
     sheet = load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows())
     assert [c.value for c in rows[0]] == HEADERS
-    assert [c.value for c in rows[1]][:3] == ["KN-2026-0001", "=1+1", "Geaccepteerd"]
-    assert all(c.data_type == "s" for r in rows for c in r if c.value is not None)
+    assert [c.value for c in rows[1]][:2] == ["KN-2026-0001", "=1+1"]
+    assert rows[1][4].value == "Geaccepteerd"
+    # Dates are real dates (a spreadsheet sorts and filters them), shown as 01-03-2026.
+    dates = [HEADERS.index(h) for h in ("Ingediend op", "Laatst gewijzigd")]
+    dates.append(HEADERS.index("Datum van inwerkingtreding"))
+    for cell in (rows[1][i] for i in dates):
+        assert cell.is_date and cell.number_format == "DD-MM-YYYY"
+    assert rows[1][dates[0]].value.date() == dt.date(2026, 3, 1)
+    assert rows[1][dates[2]].value.date() == dt.date(2026, 7, 1)
+    texts = [c for r in rows for i, c in enumerate(r) if c.value is not None and i not in dates]
+    assert all(c.data_type == "s" for c in texts)
     assert sheet.freeze_panes == "A2"
 
 
@@ -140,6 +170,14 @@ def test_json_carries_the_same_information(app):
     }
     assert wish["submittedAt"] == "2026-03-01T09:00:00+00:00"
     assert wish["stateLabel"] == "Geaccepteerd"
+    assert wish["problem"] == "Gezinnen vertellen hun verhaal twee keer."
+    assert wish["proposedChange"] == "Sta gegevensdeling toe."
+    assert wish["answers"][0] == {
+        "ministry": "JenV",
+        "status": "gerealiseerd",
+        "statusLabel": "Gerealiseerd",
+        "effectiveDate": "2026-07-01",
+    }
 
 
 # -- through the page ----------------------------------------------------------------------------
@@ -194,3 +232,39 @@ def test_exports_use_the_inbox_filter_over_all_pages(client, office, db, make_pi
 
 def test_export_of_an_unknown_format_is_not_found(client, office):
     assert client.get("/bureau/export.pdf").status_code == 404
+
+
+def test_exports_carry_the_texts_and_the_newest_answer(client, office, db, make_pilot, make_wish):
+    from sqlalchemy import select
+
+    from bundler.enums import AnswerStatus
+    from bundler.models import Answer, Ministry
+
+    wish = make_wish(
+        make_pilot(),
+        state=WishState.OFFERED,
+        statute="BWBR0002656",
+        proposed_change="Sta het digitaal toe.",
+    )
+    jenv = db.scalar(select(Ministry).where(Ministry.code == "JenV"))
+    first = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    db.add_all(
+        [
+            Answer(wish_id=wish.id, ministry=jenv, status=AnswerStatus.RECEIVED, answered_at=first),
+            Answer(
+                wish_id=wish.id,
+                ministry=jenv,
+                status=AnswerStatus.REALISED,
+                effective_date=dt.date(2026, 7, 1),
+                answered_at=first + dt.timedelta(days=30),
+            ),
+        ]
+    )
+    db.commit()
+    data = client.get("/bureau/export.xlsx?status=aangeboden").get_data()
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["Probleem"] == "Het probleem zoals inwoners het ervaren."
+    assert record["Gewenste wijziging"] == "Sta het digitaal toe."
+    assert record["Antwoord van het ministerie"] == "Gerealiseerd"
+    assert record["Datum van inwerkingtreding"] == dt.datetime(2026, 7, 1)

@@ -436,7 +436,7 @@ def test_overview_limits_wishes_per_article_and_links_to_the_inbox(
 # -- audit log --------------------------------------------------------------------------------
 
 
-STATE_EVENT = '<td class="utrecht-table__cell">wish.state'
+STATE_EVENT = '<td class="utrecht-table__cell">Status gewijzigd'
 
 
 def test_audit_log_overall_filtered_and_per_wish(client, office, db, make_pilot, make_wish):
@@ -447,7 +447,7 @@ def test_audit_log_overall_filtered_and_per_wish(client, office, db, make_pilot,
     html = get(client, "/bureau/logboek")
     assert html.count(STATE_EVENT) == 2
     assert office.email in html
-    assert "ingediend" in html and "in_behandeling" in html
+    assert "Ingediend" in html and "In behandeling" in html and "in_behandeling" not in html
     only_a = get(client, f"/bureau/logboek?object={a.reference}")
     assert a.reference in only_a and f">{b.reference}<" not in only_a
     assert "auth.login" in get(client, "/bureau/logboek?action=auth.login")

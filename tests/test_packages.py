@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 
+import pypdf
 import pytest
 from sqlalchemy import func, select
 
@@ -297,3 +299,14 @@ def test_the_demo_has_a_published_jenv_package_with_the_death_wish(app, db):
     assert version.created_at < min(a.answered_at for a in death.answers)
     pdf = storage.get(db, version.storage_key)
     assert pdf.startswith(b"%PDF-") and version.page_count > 3
+    # The Jeugdwet wish is shared by VWS and JenV: offered in both packages, marked shared.
+    youth = db.scalar(select(Wish).where(Wish.statute.has(bwb_id="BWBR0034925")))
+    assert youth.state is WishState.OFFERED and youth.is_shared
+    holders = db.scalars(
+        select(PackageVersion).where(PackageVersion.entries.any(wish_id=youth.id))
+    ).all()
+    assert sorted(v.package.ministry.code for v in holders) == ["JenV", "VWS"]
+    for holder in holders:
+        reader = pypdf.PdfReader(io.BytesIO(storage.get(db, holder.storage_key)))
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+        assert "Gedeeld knelpunt" in text and youth.reference in text

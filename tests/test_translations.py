@@ -30,3 +30,12 @@ def test_every_message_is_translated_with_the_same_placeholders():
             ):
                 problems.append(f"placeholders differ: {ids[0]!r} -> {text!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_catalog_holds_the_texts_of_the_macro_templates():
+    """pybabel skips `_` folders unless told not to; the form and wish macros need English too."""
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle)
+    sources = {path for message in catalog for path, _line in message.locations}
+    assert "templates/_macros/forms.html" in sources
+    assert "templates/_macros/wish.html" in sources

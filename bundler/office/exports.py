@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from bundler import labels
-from bundler.enums import Urgency, WishState
+from bundler.enums import AnswerStatus, Urgency, WishState
 from bundler.office.rows import WishRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +26,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     ("reference", _l("Kenmerk")),
     ("title", _l("Titel")),
+    ("problem", _l("Probleem")),
+    ("proposed_change", _l("Gewenste wijziging")),
     ("state", _l("Status")),
     ("ministries", _l("Ministerie")),
     ("shared", _l("Gedeeld")),
@@ -40,12 +42,15 @@ COLUMNS = (
     ("urgency", _l("Urgentie")),
     ("submitted_on", _l("Ingediend op")),
     ("updated_on", _l("Laatst gewijzigd")),
+    ("answer", _l("Antwoord van het ministerie")),
+    ("effective_on", _l("Datum van inwerkingtreding")),
 )
+DATE_FORMAT = "DD-MM-YYYY"  # how a Dutch spreadsheet shows the date cells
 SEPARATOR = "; "
 
 
-def _date(value: dt.datetime | None) -> str:
-    return value.date().isoformat() if value is not None else ""
+def _date(value: dt.datetime | None) -> dt.date | str:
+    return value.date() if value is not None else ""
 
 
 class _Words:
@@ -55,10 +60,11 @@ class _Words:
         self.states = {s.value: labels.label(s) for s in WishState}
         self.urgencies = {u.value: labels.label(u) for u in Urgency}
         self.yes = str(_l("ja"))
+        self.answers = {s.value: labels.label(s) for s in AnswerStatus}
 
 
 def row_values(row: WishRow, words: _Words | None = None) -> dict[str, Any]:
-    """Return one wish as the values of the spreadsheet columns (text, dates as YYYY-MM-DD)."""
+    """Return one wish as the values of the spreadsheet columns: text, and dates as dates."""
     words = words or _Words()
     item = row.item
     raising = [p for p in item.pilots if p.raising]
@@ -67,6 +73,8 @@ def row_values(row: WishRow, words: _Words | None = None) -> dict[str, Any]:
     return {
         "reference": item.reference,
         "title": item.title,
+        "problem": row.problem,
+        "proposed_change": row.proposed_change,
         "state": words.states[item.state],
         "ministries": SEPARATOR.join(item.ministries),
         "shared": words.yes if item.shared else "",
@@ -81,6 +89,14 @@ def row_values(row: WishRow, words: _Words | None = None) -> dict[str, Any]:
         "urgency": words.urgencies[row.urgency],
         "submitted_on": _date(row.submitted_at),
         "updated_on": _date(row.updated_at),
+        "answer": SEPARATOR.join(
+            (f"{a.ministry}: " if item.shared else "") + words.answers[a.status]
+            for a in row.answers
+        ),
+        # With several ministries, the latest date the change takes effect.
+        "effective_on": max(
+            (a.effective_date for a in row.answers if a.effective_date), default=""
+        ),
     }
 
 
@@ -102,12 +118,13 @@ def to_csv(rows: Iterable[WishRow]) -> bytes:
     words = _Words()
     for row in rows:
         values = row_values(row, words)
+        # Dates as YYYY-MM-DD: unambiguous, and every spreadsheet reads them as dates.
         writer.writerow([neutralise(str(values[key])) for key, _ in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(rows: Iterable[WishRow]) -> bytes:
-    """Write an XLSX workbook with one sheet, a bold header row and every cell as text."""
+    """Write an XLSX workbook with one sheet, a bold header row, text cells and date cells."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -127,6 +144,11 @@ def to_xlsx(rows: Iterable[WishRow]) -> bytes:
         values = row_values(row, words)
         cells: list[Any] = []
         for key, _ in COLUMNS:
+            if isinstance(values[key], dt.date):
+                cell = WriteOnlyCell(sheet, value=values[key])
+                cell.number_format = DATE_FORMAT
+                cells.append(cell)
+                continue
             value = str(values[key])
             if value.startswith("="):
                 # openpyxl reads a leading "=" as a formula; a typed cell keeps it plain text.
@@ -148,6 +170,8 @@ def json_record(row: WishRow, words: _Words | None = None) -> dict[str, Any]:
     return {
         "reference": item.reference,
         "title": item.title,
+        "problem": row.problem,
+        "proposedChange": row.proposed_change,
         "state": item.state,
         "stateLabel": words.states[item.state],
         "ministries": list(item.ministries),
@@ -171,6 +195,15 @@ def json_record(row: WishRow, words: _Words | None = None) -> dict[str, Any]:
         "urgency": row.urgency,
         "submittedAt": row.submitted_at.isoformat() if row.submitted_at else None,
         "updatedAt": row.updated_at.isoformat(),
+        "answers": [
+            {
+                "ministry": a.ministry,
+                "status": a.status,
+                "statusLabel": words.answers[a.status],
+                "effectiveDate": a.effective_date.isoformat() if a.effective_date else None,
+            }
+            for a in row.answers
+        ],
     }
 
 

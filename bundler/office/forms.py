@@ -182,10 +182,10 @@ def audit_filter_form(db: Session, formdata: Any) -> AuditFilterForm:
     form = AuditFilterForm(formdata or None)
     form.action.choices = [
         SelectChoice("", _("Alle handelingen")),
-        *(SelectChoice(a, a) for a in audit.actions(db)),
+        *(SelectChoice(a, labels.timeline_action(a)) for a in audit.actions(db)),
     ]
     form.object_type.choices = [
         SelectChoice("", _("Alle soorten")),
-        *(SelectChoice(k, k) for k in audit.object_types(db)),
+        *(SelectChoice(k, labels.object_label(k)) for k in audit.object_types(db)),
     ]
     return form

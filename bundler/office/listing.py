@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from bundler import cache
 from bundler.enums import Urgency, WishState
 from bundler.models import (
+    Answer,
     Ministry,
     Municipality,
     PilotMunicipality,
@@ -198,6 +199,7 @@ def inbox_page(
                 selectinload(Wish.ministries),
                 selectinload(Wish.pilot),
                 selectinload(Wish.supports),
+                selectinload(Wish.answers).selectinload(Answer.ministry),
             )
         )
     }

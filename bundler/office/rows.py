@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bundler.enums import WishState
 from bundler.grouping import PilotInfo, WishItem
 from bundler.models import (
+    Answer,
     ExecutingOrganisation,
     Ministry,
     Municipality,
@@ -37,6 +38,18 @@ class WishRow:
     submitted_at: dt.datetime | None
     updated_at: dt.datetime
     statute_short_title: str = ""
+    problem: str = ""
+    proposed_change: str = ""
+    answers: tuple[RowAnswer, ...] = ()  # each ministry's newest answer, by ministry code
+
+
+@dataclass(frozen=True)
+class RowAnswer:
+    """A ministry's newest answer on a wish, for exports."""
+
+    ministry: str
+    status: str
+    effective_date: dt.date | None = None
 
 
 @dataclass
@@ -89,7 +102,13 @@ _ITEM_COLUMNS = (
     Wish.paragraph,
     Wish.pilot_id,
 )
-_EXTRA_COLUMNS = (Wish.urgency, Wish.submitted_at, Wish.updated_at)
+_EXTRA_COLUMNS = (
+    Wish.urgency,
+    Wish.submitted_at,
+    Wish.updated_at,
+    Wish.problem,
+    Wish.proposed_change,
+)
 
 
 def _load(
@@ -157,7 +176,8 @@ def load_rows(
     where: Sequence[ColumnElement[bool]],
     order: Sequence[Any] = (Wish.reference,),
 ) -> list[WishRow]:
-    """Load the wishes matching `where` as plain rows with dates, for exports."""
+    """Load the wishes matching `where` as plain rows with dates, texts and answers."""
+    answers = _newest_answers(session, select(Wish.id).where(*where))
     return [
         WishRow(
             item=item,
@@ -165,11 +185,31 @@ def load_rows(
             submitted_at=submitted_at,
             updated_at=updated_at,
             statute_short_title=short,
+            problem=problem,
+            proposed_change=proposed_change,
+            answers=tuple(answers.get(item.id, {}).values()),
         )
-        for item, (urgency, submitted_at, updated_at, short) in _load(
+        for item, (urgency, submitted_at, updated_at, problem, proposed_change, short) in _load(
             session, where, order, extras=True
         )
     ]
+
+
+def _newest_answers(session: Session, ids: Any) -> dict[int, dict[str, RowAnswer]]:
+    """Return per wish each ministry's newest answer (later rows overwrite earlier ones)."""
+    found: dict[int, dict[str, RowAnswer]] = {}
+    for wish_id, code, status, effective in (
+        session.connection()
+        .execute(
+            select(Answer.wish_id, Ministry.code, Answer.status, Answer.effective_date)
+            .join(Ministry, Ministry.id == Answer.ministry_id)
+            .where(Answer.wish_id.in_(ids))
+            .order_by(Ministry.code, Answer.answered_at, Answer.id)
+        )
+        .all()
+    ):
+        found.setdefault(wish_id, {})[code] = RowAnswer(code, status.value, effective)
+    return found
 
 
 def overview_items(

@@ -78,6 +78,20 @@ def _readiness(session: Session) -> dict[int, Readiness]:
     }
 
 
+def offered_in(session: Session, ministry_id: int) -> dict[int, list[tuple[str, int]]]:
+    """Return per wish the (package number, version number) pairs that offered it, oldest first."""
+    found: dict[int, list[tuple[str, int]]] = {}
+    for wish_id, number, version in session.execute(
+        select(PackageEntry.wish_id, Package.number, PackageVersion.number)
+        .join(PackageVersion, PackageVersion.id == PackageEntry.version_id)
+        .join(Package, Package.id == PackageVersion.package_id)
+        .where(Package.ministry_id == ministry_id)
+        .order_by(PackageVersion.created_at, PackageVersion.id)
+    ):
+        found.setdefault(wish_id, []).append((number, version))
+    return found
+
+
 def offered_rows(session: Session, ministry_id: int | None = None) -> list[OfferedWish]:
     """Load every wish offered in a package, per ministry, with that ministry's answers."""
     statement = (
@@ -100,14 +114,20 @@ def offered_rows(session: Session, ministry_id: int | None = None) -> list[Offer
         statement = statement.where(Package.ministry_id == ministry_id)
     offered = session.execute(statement).all()
     wish_ids = {row[2] for row in offered}
-    answers: dict[tuple[int, int], list[tuple[dt.datetime, AnswerStatus]]] = {}
+    answers: dict[tuple[int, int], list[tuple[dt.datetime, AnswerStatus, dt.date | None]]] = {}
     if wish_ids:
-        for wish_id, m_id, status, at in session.execute(
-            select(Answer.wish_id, Answer.ministry_id, Answer.status, Answer.answered_at)
+        for wish_id, m_id, status, at, effective in session.execute(
+            select(
+                Answer.wish_id,
+                Answer.ministry_id,
+                Answer.status,
+                Answer.answered_at,
+                Answer.effective_date,
+            )
             .where(Answer.wish_id.in_(wish_ids))
             .order_by(Answer.answered_at, Answer.id)
         ):
-            answers.setdefault((wish_id, m_id), []).append((at, status))
+            answers.setdefault((wish_id, m_id), []).append((at, status, effective))
     rows = []
     for code, m_id, wish_id, reference, title, offered_at in offered:
         own = answers.get((wish_id, m_id), [])
@@ -121,6 +141,7 @@ def offered_rows(session: Session, ministry_id: int | None = None) -> list[Offer
                 first_answer_at=own[0][0] if own else None,
                 latest_status=own[-1][1].value if own else None,
                 latest_answer_at=own[-1][0] if own else None,
+                latest_effective_date=own[-1][2] if own else None,
             )
         )
     return rows

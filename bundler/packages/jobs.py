@@ -193,7 +193,7 @@ def expire_stale_steps(session: Session, *, older_than_seconds: float) -> int:
     ).all()
     for step in stale:
         step.status = "failed"
-        step.error = "De build is onderbroken (de verwerking is gestopt). Bouw opnieuw."
+        step.error = "De bouwopdracht is onderbroken (de verwerking is gestopt). Bouw opnieuw."
         step.finished_at = utcnow()
         job = step.job
         job.done += 1

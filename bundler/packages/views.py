@@ -186,7 +186,11 @@ def progress_status(job_id: int) -> ResponseReturnValue:
                 "status": s.status,
                 "statusLabel": step_label(s.status),
                 "error": s.error,
-                "version": s.version.label if s.version else None,
+                "version": _(
+                    "%(number)s versie %(n)s", number=s.version.package.number, n=s.version.number
+                )
+                if s.version
+                else None,
             }
             for s in job.steps
         ],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from bundler import labels, queue
+from bundler.packages import answers
 from bundler.wishes import files, form, pages, uploads
 
 bp = Blueprint("wishes", __name__, url_prefix="/knelpunten")
@@ -42,3 +43,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(labels.relation_label, "relation_label")
     app.add_template_filter(labels.timeline_action, "timeline_action")
     app.add_template_filter(labels.wish_field_label, "wish_field_label")
+    app.add_template_global(labels.audit_value, "audit_value")
+    app.add_template_global(answers.latest_answers, "latest_answers")
+    app.add_template_filter(labels.object_label, "object_label")
+    app.add_template_filter(labels.result_label, "result_label")

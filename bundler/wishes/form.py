@@ -185,6 +185,20 @@ def _wish_data(form: WishForm, statutes: dict[str, Statute]) -> ops.WishData | N
             field.errors = [*field.errors, str(error)]
     if form.errors:
         return None
+    return _content(form, statutes, related["depends_on"], related["follows_from"])
+
+
+def _content(
+    form: WishForm,
+    statutes: dict[str, Statute],
+    depends_on: list[Wish],
+    follows_from: list[Wish],
+) -> ops.WishData:
+    """Read the form's content as WishData; a field with an error reads as empty."""
+    try:
+        urgency = Urgency(form.urgency.data)
+    except ValueError:
+        urgency = Urgency.NORMAL
     return ops.WishData(
         title=form.title.data or "",
         problem=form.problem.data or "",
@@ -196,10 +210,10 @@ def _wish_data(form: WishForm, statutes: dict[str, Statute]) -> ops.WishData | N
         benefit_who=form.benefit_who.data or "",
         benefit_cases_per_year=form.benefit_cases_per_year.data,
         benefit_savings=form.benefit_savings.data or "",
-        urgency=Urgency(form.urgency.data),
+        urgency=urgency,
         urgency_reason=form.urgency_reason.data or "",
-        depends_on=related["depends_on"],
-        follows_from=related["follows_from"],
+        depends_on=depends_on,
+        follows_from=follows_from,
     )
 
 
@@ -243,14 +257,16 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
     action = request.form.get("action", ACTION_CONCEPT)
     action = action if action in ACTIONS else ACTION_CONCEPT
     valid = form.validate()
+    submitting = action in (ACTION_SUBMIT, ACTION_SUBMIT_ANYWAY)
     # Files are received even when other fields have errors, so nobody has to pick them again.
     _receive_files(form, wish, state)
     if not valid or form.attachments.errors:
+        if submitting:  # say at once everything a submission still lacks, not only the title
+            _complete(form, _content(form, statutes, [], []))
         return _render_form(form, wish, state, status=state.status)
     data = _wish_data(form, statutes)
     if data is not None and proposed is not None:
         data.proposed_bwb_id = proposed
-    submitting = action in (ACTION_SUBMIT, ACTION_SUBMIT_ANYWAY)
     if data is None or (submitting and not _complete(form, data)):
         return _render_form(form, wish, state, status=400)
     first_submission = wish is None or wish.state is WishState.CONCEPT
@@ -272,7 +288,9 @@ def _handle_form(wish: Wish | None) -> ResponseReturnValue:
 def _complete(form: WishForm, data: ops.WishData) -> bool:
     """Put what a submission still lacks next to its fields; tell whether nothing does."""
     for name, message in ops.incomplete(data).items():
-        getattr(form, name).errors = [*getattr(form, name).errors, str(message)]
+        field = getattr(form, name)
+        if not field.errors:  # one message per field: a rule's own error already says it
+            field.errors = [str(message)]
     return not form.errors
 
 

@@ -13,7 +13,15 @@ from bundler import bounded, labels, paged
 from bundler.auth import login_required, role_required
 from bundler.db import get_session
 from bundler.enums import Role, WishState
-from bundler.models import Pilot, PilotMunicipality, Statute, Wish, WishRelation, WishSupport
+from bundler.models import (
+    Answer,
+    Pilot,
+    PilotMunicipality,
+    Statute,
+    Wish,
+    WishRelation,
+    WishSupport,
+)
 from bundler.web import current_actor
 from bundler.wishes import ops
 from bundler.wishes.timeline import timeline
@@ -52,6 +60,7 @@ def load_wish(wish_id: int) -> Wish:
             .selectinload(Wish.supports),
             selectinload(Wish.attachments),
             selectinload(Wish.ministries),
+            selectinload(Wish.answers).selectinload(Answer.ministry),
         )
     )
     if wish is None or not can_view(current_actor(), wish):
@@ -73,6 +82,7 @@ def index() -> ResponseReturnValue:
             selectinload(Wish.statute),
             selectinload(Wish.pilot),
             selectinload(Wish.supports).selectinload(WishSupport.pilot),
+            selectinload(Wish.answers).selectinload(Answer.ministry),
         )
         .order_by(Wish.updated_at.desc(), Wish.id.desc())
     )

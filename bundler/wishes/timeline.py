@@ -26,11 +26,24 @@ class TimelineEntry:
     answer: Answer | None = None
 
 
+# Within the same moment, what causes comes before what follows from it.
+CAUSAL_ORDER = {"wish.created": 0, "wish.updated": 1, "wish.attachment_added": 2}
+LATER = 5
+
+
+def _order(entry: TimelineEntry) -> tuple[int, dt.datetime, int]:
+    # Nothing about a wish happens before it exists, whatever the clock says.
+    created = 0 if entry.action == "wish.created" else 1
+    return created, entry.at, CAUSAL_ORDER.get(entry.action, LATER)
+
+
 def timeline(session: Session, wish: Wish) -> list[TimelineEntry]:
-    """Merge the wish's audit events and the ministries' answers, oldest first."""
+    """Merge the wish's audit events and the ministries' answers: by time, then by cause."""
     events = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.object_type == "wish", AuditEvent.object_id == str(wish.id))
+        # An answer shows as the answer itself, once, not also as its audit event.
+        .where(AuditEvent.action != "wish.answer")
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
@@ -62,4 +75,4 @@ def timeline(session: Session, wish: Wish) -> list[TimelineEntry]:
         )
         for a in answers
     ]
-    return sorted(entries, key=lambda e: e.at)
+    return sorted(entries, key=_order)

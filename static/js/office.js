@@ -10,7 +10,7 @@
   var all = document.createElement("input");
   all.type = "checkbox";
   all.id = "knelpunt-alle";
-  all.className = "utrecht-checkbox utrecht-checkbox--html-input";
+  all.className = "utrecht-checkbox utrecht-checkbox--html-input utrecht-checkbox--custom";
   var label = document.createElement("label");
   label.htmlFor = all.id;
   label.className = "bundler-visually-hidden";
