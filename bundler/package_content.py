@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -306,6 +307,18 @@ def letter_html(text: str) -> str:
         url_schemes={"https", "mailto"},
         link_rel=None,
     )
+
+
+# A merged wish's note starts with its reference and title on a line of their own.
+_MERGED_HEADING = re.compile(r"^[A-Z]{2,}-\d{4}-\d+: \S[^\n]*$")
+
+
+def note_parts(note: str) -> tuple[str, list[str]]:
+    """Split a pilot's note into (merged wish heading or "", paragraphs)."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", note.strip()) if p.strip()]
+    if len(paragraphs) > 1 and _MERGED_HEADING.match(paragraphs[0]):
+        return paragraphs[0], paragraphs[1:]
+    return "", paragraphs
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ import pydyf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bundler import PROJECT_ROOT
+from bundler.package_content import note_parts
 
 ASSET_DIR = PROJECT_ROOT / "templates" / "pdf"
 # A host under the reserved .invalid TLD: it never resolves, and the fetcher never asks the
@@ -137,6 +138,7 @@ def template_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["nl_date"] = nl_date
+    env.filters["note_parts"] = note_parts
     env.globals["ASSET_PREFIX"] = ASSET_PREFIX
     return env
 

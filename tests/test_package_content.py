@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from bundler import pdf
 from bundler.answer_rules import answer_problems, is_https_link
 from bundler.charts import bar_chart
 from bundler.enums import AnswerStatus
@@ -20,8 +21,10 @@ from bundler.package_content import (
     canonical_json,
     content_hash,
     diff_wishes,
+    document_context,
     is_included,
     letter_html,
+    note_parts,
 )
 
 JENV = MinistryInfo(
@@ -194,3 +197,67 @@ def test_the_chart_is_accessible_svg_with_escaped_labels():
     assert "&lt;b&gt;Wet&lt;/b&gt;: Eén 3, Twee 1" in svg
     assert "<b>" not in svg
     assert "style=" not in svg  # the CSP forbids style attributes
+
+
+def _html(items) -> str:
+    content = build_content(items, {}, JENV)
+    context = document_context(
+        content,
+        number="JenV-2026-01",
+        version=1,
+        created=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        changes=Changes(),
+        previous_version=None,
+        office="Programmabureau",
+        twin_name="JenV-2026-01-v1.json",
+    )
+    return pdf.render_html("package.html", **context)
+
+
+def test_the_summary_chart_appears_only_with_several_statutes():
+    one = item(1)
+    other = WishItem(**{**vars(item(2)), "statute_bwb_id": "BWBR0005537", "statute_title": "Awb"})
+    assert 'class="chart"' not in _html([one, item(3, article="2")])
+    assert 'class="chart"' in _html([one, other])
+
+
+def test_the_cover_names_the_ministry_and_keeps_the_tooi_uri_out_of_sight():
+    html = _html([item(1)])
+    cover = html[html.index('<section class="cover">') : html.index("</section>")]
+    assert "Justitie en Veiligheid" in cover
+    assert "identifier.overheid.nl" not in cover
+    assert JENV.tooi in html[: html.index("</head>")]
+
+
+@pytest.mark.parametrize(
+    ("note", "heading", "paragraphs"),
+    [
+        ("", "", []),
+        ("Ook bij ons.", "", ["Ook bij ons."]),
+        (
+            "KN-2026-0011: Huwelijk alleen op papier\n\nAanstaande echtgenoten moeten.\n\n"
+            "Voorgestelde wijziging: digitaal.",
+            "KN-2026-0011: Huwelijk alleen op papier",
+            ["Aanstaande echtgenoten moeten.", "Voorgestelde wijziging: digitaal."],
+        ),
+        ("KN-2026-0011: alleen een titel", "", ["KN-2026-0011: alleen een titel"]),
+        (
+            "Eerst dit.\n\nKN-2026-0011: Titel\n\nTekst",
+            "",
+            ["Eerst dit.", "KN-2026-0011: Titel", "Tekst"],
+        ),
+    ],
+)
+def test_a_merged_wishs_note_keeps_its_title_apart_from_its_text(note, heading, paragraphs):
+    assert note_parts(note) == (heading, paragraphs)
+
+
+def test_the_package_shows_a_merged_wishs_title_on_its_own_line():
+    note = "KN-2026-0011: Huwelijk alleen op papier\n\nAanstaande echtgenoten moeten."
+    merged = PilotInfo("Trouwen digitaal", (), None, note=note)
+    html = _html([WishItem(**{**vars(item(1)), "pilots": (PILOT, merged)})])
+    assert (
+        '<p class="note-title">Samengevoegd knelpunt KN-2026-0011: Huwelijk alleen op papier</p>'
+        in html
+    )
+    assert '<p class="text">Aanstaande echtgenoten moeten.</p>' in html

@@ -224,18 +224,87 @@ def test_the_outline_has_an_entry_per_statute_and_article(rendered):
 
 def test_the_contents_page_numbers_are_the_real_pages(rendered):
     reader = _reader(rendered.pdf)
-    outline = [(title, page) for level, title, page in _outline(reader) if level in (1, 2, 3)]
+    # Statutes, their articles and, under each article, its wishes' references and titles.
+    outline = [(title, page) for level, title, page in _outline(reader) if level in (1, 2, 3, 4)]
     outline = [entry for entry in outline if entry[0] not in ("Voorblad", "Inhoud")]
     contents = []
-    for page in reader.pages[1:4]:
-        for line in page.extract_text().splitlines():
+    texts = [page.extract_text() for page in reader.pages]
+    for page in texts[1:6]:
+        for line in page.splitlines():
             match = re.match(r"^(.*?)\s*\.{3,}\s*(\d+)$", line.strip())
             if match:
                 contents.append((match.group(1).strip(), int(match.group(2))))
     assert contents == outline
     assert len({page for _, page in contents}) > 5  # really different pages
     for title, page in contents:
-        assert _flat(title) in _flat(reader.pages[page - 1].extract_text()), title
+        assert _flat(title) in _flat(texts[page - 1]), title
+    titles = [title for title, _ in contents]
+    assert "KN-2026-0001 · Knelpunt 1 over Burgerlijk Wetboek Boek 1" in titles
+    assert titles.index("Artikel 19h") < titles.index(
+        "KN-2026-0001 · Knelpunt 1 over Burgerlijk Wetboek Boek 1"
+    )
+
+
+def _page_texts(data: bytes) -> list[str]:
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    )
+    return done.stdout.decode().split("\f")
+
+
+def _top(page_text: str) -> str:
+    """Return the running header of a pdftotext page: its first lines before the body."""
+    lines = [line for line in page_text.splitlines() if line.strip()]
+    return _flat(" ".join(lines[:3]))
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext niet geïnstalleerd")
+def test_the_appendix_header_names_no_statute(rendered):
+    pages = _page_texts(rendered.pdf)
+    appendix = [p for p in pages if "Bijlage: pilots en gemeenten" in p and "...." not in p]
+    assert appendix
+    for page in appendix:
+        header = _top(page)
+        assert f"{NUMBER} · versie 2" in header
+        for title in STATUTES.values():
+            assert title not in header, header
+    # ... while a page of wishes does name its statute.
+    first = next(p for p in pages if "KN-2026-0006 · Knelpunt 6" in p and "...." not in p)
+    assert "Algemene wet bestuursrecht (BWBR0005537)" in _top(first)
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext niet geïnstalleerd")
+def test_a_wish_that_runs_on_repeats_its_reference_and_a_heading_never_ends_a_page(rendered):
+    pages = _page_texts(rendered.pdf)
+    continued = 0
+    for index, page in enumerate(pages):
+        top = _top(page)
+        match = re.search(r"(KN-2026-\d{4}) · .*\(vervolg\)", top)
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        starts_with_wish = len(lines) > 3 and re.match(r"^KN-2026-\d{4} · ", lines[3])
+        if match:
+            continued += 1
+            # The previous page holds the start of that wish, this page its rest.
+            assert f"{match.group(1)} · " in pages[index - 1], match.group(1)
+            assert not starts_with_wish
+        # A wish's heading is followed on its page by its facts and the start of its text.
+        for found in re.finditer(r"^(KN-2026-\d{4}) · [^\n]*$", page, re.MULTILINE):
+            rest = page[found.end() :]
+            if "...." in page:
+                break  # the contents page
+            assert "Wettelijke grondslag" in rest and "Probleem" in rest, found.group(1)
+    assert continued > 5
+
+
+def test_the_cover_shows_the_ministrys_name_and_keeps_the_tooi_uri_in_the_metadata(rendered):
+    reader = _reader(rendered.pdf)
+    cover = reader.pages[0].extract_text()
+    assert "identifier.overheid.nl" not in cover
+    assert "Justitie en Veiligheid" in cover
+    with pikepdf.open(io.BytesIO(rendered.pdf)) as document:
+        meta = document.open_metadata()
+        assert JENV.tooi in str(meta["pdf:Keywords"])
+    assert rendered.twin["package"]["ministry"]["tooi"] == JENV.tooi
 
 
 def test_running_header_and_footer(rendered):
@@ -293,7 +362,9 @@ def test_the_embedded_json_is_the_twin_and_equals_what_the_pdf_shows(rendered):
         )
 
     twin = json.loads(embedded)
-    text = _flat(" ".join(page.extract_text() for page in reader.pages))
+    # The wishes as the body shows them, after the contents pages (which list them too).
+    texts = [page.extract_text() for page in reader.pages]
+    text = _flat(" ".join(t for t in texts if "....." not in t))
     starts = [text.index(f"{w['reference']} · {w['title']}") for w in twin["wishes"]]
     assert starts == sorted(starts)
     ends = [*starts[1:], text.index("Bijlage: pilots en gemeenten", starts[-1])]
