@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import nh3
 from markdown_it import MarkdownIt
@@ -55,14 +57,97 @@ class AnswerInfo:
     reasons: str = ""
 
 
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def nl_date(value: dt.date | dt.datetime | None) -> str:
+    """Format a date the Dutch way: 1 juli 2026."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(_amsterdam()).date()
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+@functools.cache
+def _amsterdam() -> dt.tzinfo:
+    return ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a wish stands with one of its ministries: its latest package and answer."""
+
+    ministry: str  # the ministry's name
+    package: str = ""  # number of the latest package that offered it
+    answer: str | None = None  # AnswerStatus value of the ministry's latest answer
+    effective_date: dt.date | None = None
+
+
+def _ministries(placements: Sequence[Placement]) -> str:
+    names = [f"het ministerie van {p.ministry}" for p in placements]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+
+
+def related_status(
+    state: str,
+    *,
+    in_package: bool,
+    placements: Sequence[Placement] = (),
+    merged_into: str = "",
+) -> str:
+    """Say where a related wish stands, so a reference outside the package never dangles."""
+    if in_package:
+        return "in dit pakket"
+    if state == WishState.WITHDRAWN:
+        return "ingetrokken door de pilot"
+    if state == WishState.REJECTED:
+        return "afgewezen door het programmabureau"
+    if state == WishState.MERGED:
+        return f"samengevoegd met {merged_into}" if merged_into else "samengevoegd"
+    realised = [p for p in placements if p.answer == AnswerStatus.REALISED]
+    if realised:
+        dates = sorted({p.effective_date for p in realised if p.effective_date})
+        when = f" per {nl_date(dates[-1])}" if dates else ""
+        return f"gerealiseerd{when} door {_ministries(realised)}"
+    declined = [p for p in placements if p.answer == AnswerStatus.DECLINED]
+    if declined and len(declined) == len(placements):
+        return f"niet overgenomen door {_ministries(declined)}"
+    offered = [p for p in placements if p.package]
+    if state == WishState.OFFERED and offered:
+        parts = [f"het ministerie van {p.ministry} in pakket {p.package}" for p in offered]
+        where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
+        return f"aangeboden aan {where}"
+    if state in (WishState.ACCEPTED, WishState.OFFERED) and placements:
+        return f"geaccepteerd; komt in het volgende pakket voor {_ministries(placements)}"
+    if state == WishState.CONCEPT:
+        return "nog niet ingediend"
+    return "nog in behandeling bij het programmabureau"
+
+
 @dataclass(frozen=True)
 class RelatedInfo:
-    """A wish this one depends on or follows from."""
+    """A wish this one depends on or follows from, and where that wish stands."""
 
     kind: str
     label: str
     reference: str
     title: str
+    status: str = ""
+    anchor: str = ""  # the related wish's anchor when it is in this package
 
 
 @dataclass(frozen=True)
@@ -209,7 +294,8 @@ def wish_record(item: WishItem, detail: WishDetail) -> dict[str, Any]:
         ],
         "municipalities": [{"cbsCode": c, "name": n} for c, n in municipalities],
         "related": [
-            {"kind": r.kind, "reference": r.reference, "title": r.title} for r in detail.related
+            {"kind": r.kind, "reference": r.reference, "title": r.title, "status": r.status}
+            for r in detail.related
         ],
         "previousAnswer": _answer_record(detail.previous_answer),
     }

@@ -32,13 +32,11 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import SubElement, fromstring, register_namespace, tostring
-from zoneinfo import ZoneInfo
 
 import pydyf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bundler import PROJECT_ROOT
-from bundler.package_content import note_parts
 
 ASSET_DIR = PROJECT_ROOT / "templates" / "pdf"
 # A host under the reserved .invalid TLD: it never resolves, and the fetcher never asks the
@@ -130,6 +128,9 @@ def make_fetcher() -> Any:
 @functools.cache
 def template_env() -> Environment:
     """Return the Jinja environment of the PDF templates: autoescaped, strict."""
+    # Imported here: the render child process needs none of it under its memory cap.
+    from bundler.package_content import nl_date, note_parts
+
     env = Environment(
         loader=FileSystemLoader(str(ASSET_DIR)),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -141,36 +142,6 @@ def template_env() -> Environment:
     env.filters["note_parts"] = note_parts
     env.globals["ASSET_PREFIX"] = ASSET_PREFIX
     return env
-
-
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
-def nl_date(value: dt.date | dt.datetime | None) -> str:
-    """Format a date the Dutch way: 1 juli 2026."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(_amsterdam()).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-@functools.cache
-def _amsterdam() -> dt.tzinfo:
-    return ZoneInfo("Europe/Amsterdam")
 
 
 def render_html(template: str, **context: Any) -> str:

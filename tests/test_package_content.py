@@ -25,7 +25,9 @@ from bundler.package_content import (
     is_included,
     letter_html,
     note_parts,
+    related_status,
 )
+from bundler.package_content import Placement as P
 
 JENV = MinistryInfo(
     "JenV", "Justitie en Veiligheid", "https://identifier.overheid.nl/tooi/id/ministerie/mnre1058"
@@ -261,3 +263,45 @@ def test_the_package_shows_a_merged_wishs_title_on_its_own_line():
         in html
     )
     assert '<p class="text">Aanstaande echtgenoten moeten.</p>' in html
+
+
+@pytest.mark.parametrize(
+    ("state", "in_package", "placements", "said"),
+    [
+        ("aangeboden", True, [P("VWS", "VWS-2026-01")], "in dit pakket"),
+        ("ingetrokken", False, [], "ingetrokken door de pilot"),
+        ("afgewezen", False, [], "afgewezen door het programmabureau"),
+        ("samengevoegd", False, [], "samengevoegd met KN-2026-0009"),
+        (
+            "aangeboden",
+            False,
+            [P("VWS", "VWS-2026-01"), P("Financiën", "FIN-2026-02")],
+            "aangeboden aan het ministerie van VWS in pakket VWS-2026-01 en het ministerie "
+            "van Financiën in pakket FIN-2026-02",
+        ),
+        (
+            "aangeboden",
+            False,
+            [P("VWS", "VWS-2026-01", "gerealiseerd", dt.date(2026, 7, 1))],
+            "gerealiseerd per 1 juli 2026 door het ministerie van VWS",
+        ),
+        (
+            "aangeboden",
+            False,
+            [P("VWS", "VWS-2026-01", "niet_overgenomen")],
+            "niet overgenomen door het ministerie van VWS",
+        ),
+        (
+            "geaccepteerd",
+            False,
+            [P("VWS")],
+            "geaccepteerd; komt in het volgende pakket voor het ministerie van VWS",
+        ),
+        ("in_behandeling", False, [], "nog in behandeling bij het programmabureau"),
+    ],
+)
+def test_a_related_wish_says_where_it_stands(state, in_package, placements, said):
+    status = related_status(
+        state, in_package=in_package, placements=placements, merged_into="KN-2026-0009"
+    )
+    assert status == said

@@ -94,7 +94,16 @@ def _detail(item: WishItem) -> WishDetail:
         answer = AnswerInfo("in_behandeling", "In behandeling", CREATED - dt.timedelta(days=20))
     related = ()
     if item.id == 2:
-        related = (RelatedInfo("hangt_af_van", "Hangt af van", "KN-2026-0001", ITEMS[0].title),)
+        related = (
+            RelatedInfo(
+                "hangt_af_van",
+                "Hangt af van",
+                "KN-2026-0001",
+                ITEMS[0].title,
+                "in dit pakket",
+                "w1",
+            ),
+        )
     return WishDetail(
         problem=f"Probleem van knelpunt {item.id}. " + "Burgers lopen vast in de regel. " * 25,
         proposed_change=f"Voorstel {item.id}: " + "maak het digitaal mogelijk. " * 10,
@@ -390,7 +399,8 @@ def test_changes_previous_answers_relations_and_law_links_are_shown(rendered):
     assert "Gewijzigd (1) KN-2026-0001" in text
     assert "Niet meer opgenomen (1) KN-2026-0099: Een afgerond knelpunt" in text
     assert "In behandeling (10 februari 2026)" in text
-    assert "Hangt af van KN-2026-0001" in text
+    assert f"Hangt af van KN-2026-0001 (pagina {_page_of(reader, 'KN-2026-0001')})" in text
+    assert f"{ITEMS[0].title} (in dit pakket)." in text
     assert "Gedeeld knelpunt: ook voorgelegd aan VWS." in text
     assert "Hierbij het pakket." in text
     uris = {
@@ -400,6 +410,10 @@ def test_changes_previous_answers_relations_and_law_links_are_shown(rendered):
         if "/A" in annotation and "/URI" in annotation.A
     }
     assert "https://wetten.overheid.nl/jci1.3:c:BWBR0002656&artikel=19h&lid=2" in uris
+
+
+def _page_of(reader: pypdf.PdfReader, reference: str) -> int:
+    return next(page for level, title, page in _outline(reader) if title.startswith(reference))
 
 
 def _fonts(resources: Any, seen: set[int], found: list[tuple[str, bool]]) -> None:
@@ -499,3 +513,42 @@ def test_a_built_package_holds_exactly_the_ministrys_wishes(app, db, make_pilot,
     embedded = next(iter(reader.attachments.values()))[0]
     assert embedded == storage.get(db, stored.json_storage_key)
     assert f"pagina 1 van {stored.page_count}" in _flat(reader.pages[0].extract_text())
+
+
+def test_a_dependency_outside_the_package_says_where_that_wish_stands(
+    app, db, make_pilot, make_wish
+):
+    from bundler import storage
+    from bundler.enums import AnswerStatus, RelationKind, WishState
+    from bundler.models import PackageVersion, WishRelation
+    from tests.package_helpers import answer, build, make_story
+
+    story = make_story(make_pilot, make_wish, app)
+    withdrawn = make_wish(story.raising, state=WishState.WITHDRAWN, title="Ingetrokken wens")
+    realised = make_wish(story.raising, state=WishState.OFFERED, title="Al geregeld")
+    answer(app, realised.id, "BZK", AnswerStatus.REALISED, effective_date=dt.date(2026, 7, 1))
+    for related, kind in (
+        (story.bzk, RelationKind.DEPENDS_ON),
+        (withdrawn, RelationKind.DEPENDS_ON),
+        (realised, RelationKind.FOLLOWS_FROM),
+        (story.birth, RelationKind.DEPENDS_ON),
+    ):
+        db.add(WishRelation(wish_id=story.death.id, related_id=related.id, kind=kind))
+    db.commit()
+    bzk = build(app, "BZK")
+    assert bzk is not None
+    version = build(app, "JenV")
+    text = _flat(
+        " ".join(
+            p.extract_text()
+            for p in _reader(storage.get(db, db.get(PackageVersion, version.id).storage_key)).pages
+        )
+    )
+    assert (
+        f"Hangt af van {story.bzk.reference}: BZK-knelpunt (aangeboden aan het ministerie van "
+        f"Binnenlandse Zaken en Koninkrijksrelaties in pakket {bzk.package.number})." in text
+    )
+    assert f"{withdrawn.reference}: Ingetrokken wens (ingetrokken door de pilot)." in text
+    assert f"Volgt uit {realised.reference}: Al geregeld (gerealiseerd per 1 juli 2026" in text
+    assert f"Hangt af van {story.birth.reference} (pagina " in text
+    assert "Geboorteaangifte alleen aan het loket (in dit pakket)." in text
