@@ -60,6 +60,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Bounds of one package render, in its own child process.
         "PDF_TIMEOUT_SECONDS": 300,
         "PDF_MEMORY_MB": 3072,
+        # Attachments one package PDF embeds in total (MB); larger ones are listed, not embedded.
+        "PACKAGE_ATTACHMENTS_MAX_MB": 20,
         "PROGRAMME_OFFICE_NAME": PROGRAMME_OFFICE_NAME,
         "HSTS_SECONDS": 31536000,
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust

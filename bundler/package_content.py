@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import nh3
 from markdown_it import MarkdownIt
@@ -24,6 +21,7 @@ from markupsafe import Markup
 from bundler.charts import bar_chart
 from bundler.enums import AnswerStatus, WishState
 from bundler.grouping import MinistryGroup, WishItem, count, group_wishes
+from bundler.package_parts import AttachmentInfo, file_size, plan_attachments
 
 SCHEMA = "https://bundler.example/schema/pakket/1"
 # A ministry's answer that still leaves the wish open: the wish stays in its next package.
@@ -31,6 +29,8 @@ OPEN_ANSWERS = frozenset(
     {AnswerStatus.RECEIVED, AnswerStatus.IN_PROGRESS, AnswerStatus.IN_LEGISLATION}
 )
 PACKAGE_STATES = (WishState.ACCEPTED, WishState.OFFERED)
+# Default for PACKAGE_ATTACHMENTS_MAX_MB: the attachments one package PDF may embed in total.
+ATTACHMENT_LIMIT = 20 * 1024 * 1024
 
 
 def is_included(state: str, latest_answer: str | None) -> bool:
@@ -55,87 +55,6 @@ class AnswerInfo:
     link: str = ""
     effective_date: dt.date | None = None
     reasons: str = ""
-
-
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
-def nl_date(value: dt.date | dt.datetime | None) -> str:
-    """Format a date the Dutch way: 1 juli 2026."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(_amsterdam()).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-@functools.cache
-def _amsterdam() -> dt.tzinfo:
-    return ZoneInfo("Europe/Amsterdam")
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a wish stands with one of its ministries: its latest package and answer."""
-
-    ministry: str  # the ministry's name
-    package: str = ""  # number of the latest package that offered it
-    answer: str | None = None  # AnswerStatus value of the ministry's latest answer
-    effective_date: dt.date | None = None
-
-
-def _ministries(placements: Sequence[Placement]) -> str:
-    names = [f"het ministerie van {p.ministry}" for p in placements]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
-
-
-def related_status(
-    state: str,
-    *,
-    in_package: bool,
-    placements: Sequence[Placement] = (),
-    merged_into: str = "",
-) -> str:
-    """Say where a related wish stands, so a reference outside the package never dangles."""
-    if in_package:
-        return "in dit pakket"
-    if state == WishState.WITHDRAWN:
-        return "ingetrokken door de pilot"
-    if state == WishState.REJECTED:
-        return "afgewezen door het programmabureau"
-    if state == WishState.MERGED:
-        return f"samengevoegd met {merged_into}" if merged_into else "samengevoegd"
-    realised = [p for p in placements if p.answer == AnswerStatus.REALISED]
-    if realised:
-        dates = sorted({p.effective_date for p in realised if p.effective_date})
-        when = f" per {nl_date(dates[-1])}" if dates else ""
-        return f"gerealiseerd{when} door {_ministries(realised)}"
-    declined = [p for p in placements if p.answer == AnswerStatus.DECLINED]
-    if declined and len(declined) == len(placements):
-        return f"niet overgenomen door {_ministries(declined)}"
-    offered = [p for p in placements if p.package]
-    if state == WishState.OFFERED and offered:
-        parts = [f"het ministerie van {p.ministry} in pakket {p.package}" for p in offered]
-        where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
-        return f"aangeboden aan {where}"
-    if state in (WishState.ACCEPTED, WishState.OFFERED) and placements:
-        return f"geaccepteerd; komt in het volgende pakket voor {_ministries(placements)}"
-    if state == WishState.CONCEPT:
-        return "nog niet ingediend"
-    return "nog in behandeling bij het programmabureau"
 
 
 @dataclass(frozen=True)
@@ -165,6 +84,7 @@ class WishDetail:
     law_link: str = ""
     related: tuple[RelatedInfo, ...] = ()
     previous_answer: AnswerInfo | None = None
+    attachments: tuple[AttachmentInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +132,16 @@ class PackageContent:
     tree: MinistryGroup | None
     details: dict[int, WishDetail]
     cover_letter: str = ""
+    attachment_limit: int = 0
+
+    @property
+    def attachments(self) -> list[tuple[WishItem, AttachmentInfo]]:
+        """Every wish's attachments, in package order."""
+        return [
+            (item, info)
+            for item in self.items
+            for info in self.details.get(item.id, WishDetail()).attachments
+        ]
 
     @property
     def items(self) -> list[WishItem]:
@@ -231,16 +161,29 @@ def build_content(
     details: Mapping[int, WishDetail],
     ministry: MinistryInfo,
     cover_letter: str = "",
+    attachment_limit: int = ATTACHMENT_LIMIT,
 ) -> PackageContent:
-    """Group the included wishes of one ministry exactly as the office overview does."""
+    """Group the included wishes of one ministry exactly as the office overview does.
+
+    Attachments are embedded in package order while their total stays within the limit.
+    """
     groups = group_wishes(items, states=PACKAGE_STATES, ministry=ministry.code)
     tree = groups[0] if groups else None
-    wanted = {i.id for i in tree.wishes} if tree else set()
+    ordered = tree.wishes if tree else []
+    kept = [details.get(i.id, WishDetail()) for i in ordered]
+    planned = plan_attachments(
+        [i.reference for i in ordered], [d.attachments for d in kept], attachment_limit
+    )
     return PackageContent(
         ministry=ministry,
         tree=tree,
-        details={k: v for k, v in details.items() if k in wanted},
+        details={
+            i.id: replace(d, attachments=files)
+            for i, d, files in zip(ordered, kept, planned, strict=True)
+            if i.id in details
+        },
         cover_letter=cover_letter,
+        attachment_limit=attachment_limit,
     )
 
 
@@ -298,6 +241,7 @@ def wish_record(item: WishItem, detail: WishDetail) -> dict[str, Any]:
             for r in detail.related
         ],
         "previousAnswer": _answer_record(detail.previous_answer),
+        "attachments": [a.record() for a in detail.attachments],
     }
 
 
@@ -393,18 +337,6 @@ def letter_html(text: str) -> str:
         url_schemes={"https", "mailto"},
         link_rel=None,
     )
-
-
-# A merged wish's note starts with its reference and title on a line of their own.
-_MERGED_HEADING = re.compile(r"^[A-Z]{2,}-\d{4}-\d+: \S[^\n]*$")
-
-
-def note_parts(note: str) -> tuple[str, list[str]]:
-    """Split a pilot's note into (merged wish heading or "", paragraphs)."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", note.strip()) if p.strip()]
-    if len(paragraphs) > 1 and _MERGED_HEADING.match(paragraphs[0]):
-        return paragraphs[0], paragraphs[1:]
-    return "", paragraphs
 
 
 @dataclass(frozen=True)
@@ -503,4 +435,9 @@ def document_context(
         "chart": "data:image/svg+xml;base64," + base64.b64encode(chart.encode()).decode(),
         "appendix": appendix(content.items),
         "twin_name": twin_name,
+        "attachments": {
+            "embedded": sum(1 for _, a in content.attachments if a.embedded),
+            "listed": sum(1 for _, a in content.attachments if not a.embedded),
+            "limit": file_size(content.attachment_limit),
+        },
     }

@@ -24,10 +24,9 @@ from bundler.package_content import (
     document_context,
     is_included,
     letter_html,
-    note_parts,
-    related_status,
 )
-from bundler.package_content import Placement as P
+from bundler.package_parts import Placement as P
+from bundler.package_parts import note_parts, related_status
 
 JENV = MinistryInfo(
     "JenV", "Justitie en Veiligheid", "https://identifier.overheid.nl/tooi/id/ministerie/mnre1058"

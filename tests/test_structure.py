@@ -34,6 +34,7 @@ PURE = frozenset(
         "bundler.numbering",
         "bundler.office.filters",
         "bundler.package_content",
+        "bundler.package_parts",
         "bundler.pagination",
         "bundler.rules",
         "bundler.workflow",

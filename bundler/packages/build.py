@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bundler import audit, pdf, storage, workflow
+from bundler.attachments import path_of
 from bundler.config import PROGRAMME_OFFICE_NAME
 from bundler.enums import Role, WishState
 from bundler.models import (
@@ -120,6 +122,7 @@ class PreparedBuild:
     created: dt.datetime
     html: str = ""
     twin_bytes: bytes = b""
+    files: list[pdf.PdfAttachment] = field(default_factory=list)
 
     @property
     def unchanged(self) -> bool:
@@ -136,7 +139,8 @@ class PreparedBuild:
                 name=f"{self.file_stem}.json",
                 data=self.twin_bytes,
                 description=f"Knelpunten van pakket {self.number} versie {self.version} (JSON)",
-            )
+            ),
+            *self.files,
         ]
 
 
@@ -184,6 +188,7 @@ def prepare_build(
             office=office,
         )
     )
+    prepared.files = embedded_files(content)
     prepared.html = pdf.render_html(
         "package.html",
         **document_context(
@@ -198,6 +203,32 @@ def prepare_build(
         ),
     )
     return prepared
+
+
+def embedded_files(content: PackageContent) -> list[pdf.PdfAttachment]:
+    """Read the attachments the package embeds, each tied to its wish's page."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) if has_app_context() else None
+    files = []
+    for item, info in content.attachments:
+        if not info.embedded or folder is None:
+            continue
+        data = path_of(folder, info.stored_name).read_bytes()
+        if hashlib.sha256(data).hexdigest() != info.sha256:
+            raise BuildConflict(
+                f"Bijlage {info.name} van {item.reference} wijkt af van wat is geüpload; "
+                "het pakket is niet gebouwd."
+            )
+        files.append(
+            pdf.PdfAttachment(
+                name=info.file_name,
+                data=data,
+                description=f"Bijlage bij {item.reference}: {info.name}",
+                relationship="Supplement",
+                anchor=f"w{item.id}",
+                content_type=info.content_type,
+            )
+        )
+    return files
 
 
 def publish(

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bundler import labels
+from bundler import attachments, labels
 from bundler.enums import RelationKind
 from bundler.juriconnect import best_link
 from bundler.models import (
@@ -26,19 +27,21 @@ from bundler.models import (
     WishRelation,
     wish_ministry,
 )
+from bundler.models import Attachment as AttachmentRow
 from bundler.package_content import (
+    ATTACHMENT_LIMIT,
     PACKAGE_STATES,
     AnswerInfo,
     MinistryInfo,
     PackageContent,
-    Placement,
     RelatedInfo,
     WishDetail,
     build_content,
     is_included,
-    related_status,
 )
+from bundler.package_parts import AttachmentInfo, Placement, related_status
 from bundler.packages.answers import latest_answer
+from bundler.rules import RuleError
 from bundler.wish_items import to_item, with_item_loads
 
 # Stored in the package, so in Dutch whatever the interface language.
@@ -109,11 +112,42 @@ def related_info(
     )
 
 
+def upload_folder() -> Path | None:
+    """Return the folder attachments are stored in, or None outside an app."""
+    return Path(current_app.config["UPLOAD_FOLDER"]) if has_app_context() else None
+
+
+def attachment_limit() -> int:
+    """Return how many bytes of attachments one package PDF may embed."""
+    if not has_app_context():
+        return ATTACHMENT_LIMIT
+    return int(float(current_app.config["PACKAGE_ATTACHMENTS_MAX_MB"]) * 1024 * 1024)
+
+
+def attachment_info(row: AttachmentRow, folder: Path | None) -> AttachmentInfo:
+    """Describe an attachment, and whether its file is in storage to be embedded."""
+    available = False
+    if folder is not None:
+        try:
+            available = attachments.path_of(folder, row.stored_name).is_file()
+        except RuleError:
+            available = False
+    return AttachmentInfo(
+        name=row.original_name,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+        stored_name=row.stored_name,
+        available=available,
+    )
+
+
 def wish_detail(
     wish: Wish,
     ministry_id: int,
     included: Collection[int] = (),
     packages: Mapping[tuple[int, int], str] | None = None,
+    folder: Path | None = None,
 ) -> WishDetail:
     """Describe the text of a wish the way the package shows it."""
     law_link = best_link(
@@ -135,6 +169,10 @@ def wish_detail(
         law_link=law_link,
         related=related,
         previous_answer=answer_info(latest_answer(wish, ministry_id)),
+        # The ministry a wish is offered to may see all of its attachments.
+        attachments=tuple(
+            attachment_info(a, folder) for a in sorted(wish.attachments, key=lambda a: a.id)
+        ),
     )
 
 
@@ -146,6 +184,7 @@ def candidate_wishes(session: Session, ministry: Ministry) -> list[Wish]:
         .where(wish_ministry.c.ministry_id == ministry.id, Wish.state.in_(PACKAGE_STATES))
     ).options(
         selectinload(Wish.answers),
+        selectinload(Wish.attachments),
         selectinload(Wish.relations)
         .selectinload(WishRelation.related)
         .options(
@@ -182,9 +221,11 @@ def load_content(session: Session, ministry: Ministry, cover_letter: str = "") -
         wishes = included_wishes(session, ministry)
         included = {w.id for w in wishes}
         packages = latest_packages(session, {r.related_id for w in wishes for r in w.relations})
+        folder = upload_folder()
         return build_content(
             [to_item(w) for w in wishes],
-            {w.id: wish_detail(w, ministry.id, included, packages) for w in wishes},
+            {w.id: wish_detail(w, ministry.id, included, packages, folder) for w in wishes},
             ministry_info(ministry),
             cover_letter,
+            attachment_limit(),
         )
