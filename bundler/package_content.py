@@ -21,7 +21,7 @@ from markupsafe import Markup
 from bundler.charts import bar_chart
 from bundler.enums import AnswerStatus, WishState
 from bundler.grouping import MinistryGroup, WishItem, count, group_wishes
-from bundler.package_parts import AttachmentInfo, file_size, plan_attachments
+from bundler.package_parts import AttachmentInfo, LetterInfo, file_size, plan_attachments
 
 SCHEMA = "https://bundler.example/schema/pakket/1"
 # A ministry's answer that still leaves the wish open: the wish stays in its next package.
@@ -133,6 +133,7 @@ class PackageContent:
     details: dict[int, WishDetail]
     cover_letter: str = ""
     attachment_limit: int = 0
+    letter: LetterInfo = field(default_factory=LetterInfo)
 
     @property
     def attachments(self) -> list[tuple[WishItem, AttachmentInfo]]:
@@ -153,7 +154,7 @@ class PackageContent:
 
     def content_hash(self) -> str:
         """Hash what the package says; equal hashes mean nothing changed."""
-        return content_hash(self.ministry, self.cover_letter, self.wish_records())
+        return content_hash(self.ministry, self.cover_letter, self.wish_records(), self.letter)
 
 
 def build_content(
@@ -162,6 +163,7 @@ def build_content(
     ministry: MinistryInfo,
     cover_letter: str = "",
     attachment_limit: int = ATTACHMENT_LIMIT,
+    letter: LetterInfo | None = None,
 ) -> PackageContent:
     """Group the included wishes of one ministry exactly as the office overview does.
 
@@ -184,6 +186,7 @@ def build_content(
         },
         cover_letter=cover_letter,
         attachment_limit=attachment_limit,
+        letter=letter or LetterInfo(),
     )
 
 
@@ -251,14 +254,19 @@ def canonical_json(value: Any) -> bytes:
 
 
 def content_hash(
-    ministry: MinistryInfo, cover_letter: str, wishes: Sequence[Mapping[str, Any]]
+    ministry: MinistryInfo,
+    cover_letter: str,
+    wishes: Sequence[Mapping[str, Any]],
+    letter: LetterInfo | None = None,
 ) -> str:
-    """Hash the ministry, the cover letter and the wishes in order."""
-    payload = {
+    """Hash the ministry, the cover letter (body and fields) and the wishes in order."""
+    payload: dict[str, Any] = {
         "ministry": [ministry.code, ministry.name, ministry.tooi],
         "coverLetter": cover_letter.strip(),
         "wishes": list(wishes),
     }
+    if letter:  # only when filled in, so packages made before the fields keep their hash
+        payload["letterFields"] = letter.record()
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
@@ -429,6 +437,14 @@ def document_context(
         "totals": content.tree.counts if content.tree else count([]),
         "statutes": statutes,
         "letter": Markup(letter_html(content.cover_letter)) if content.cover_letter.strip() else "",  # noqa: S704 - sanitised by nh3
+        "fields": content.letter,
+        "letter_date": content.letter.date or created,
+        "addressee": [
+            line.strip() for line in content.letter.addressee.splitlines() if line.strip()
+        ]
+        or [f"Aan de minister van {content.ministry.name}"],
+        "subject": content.letter.subject.strip()
+        or f"Knelpunten in wet- en regelgeving, pakket {number} versie {version}",
         "changes": changes.as_json(),
         "has_changes": bool(changes),
         "previous_version": previous_version,

@@ -190,3 +190,38 @@ def plan_attachments(
             wish_files.append(replace(info, embedded=fits, file_name=name))
         planned.append(tuple(wish_files))
     return planned
+
+
+@dataclass(frozen=True)
+class LetterInfo:
+    """The cover letter's fields as a Dutch government letter lays them out; the body is apart."""
+
+    addressee: str = ""  # lines: the minister, the postal address
+    date: dt.date | None = None  # None: the date the version is made
+    reference: str = ""  # the office's reference (ons kenmerk)
+    subject: str = ""
+    signatory_name: str = ""
+    signatory_role: str = ""
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.addressee.strip(),
+                self.date,
+                self.reference.strip(),
+                self.subject.strip(),
+                self.signatory_name.strip(),
+                self.signatory_role.strip(),
+            )
+        )
+
+    def record(self) -> dict[str, Any]:
+        """Describe the fields as JSON-ready data (in the hash and the version's snapshot)."""
+        return {
+            "addressee": self.addressee.strip(),
+            "date": self.date.isoformat() if self.date else None,
+            "reference": self.reference.strip(),
+            "subject": self.subject.strip(),
+            "signatoryName": self.signatory_name.strip(),
+            "signatoryRole": self.signatory_role.strip(),
+        }

@@ -304,3 +304,17 @@ def test_a_related_wish_says_where_it_stands(state, in_package, placements, said
         state, in_package=in_package, placements=placements, merged_into="KN-2026-0009"
     )
     assert status == said
+
+
+def test_letter_fields_count_in_the_hash_only_once_filled_in():
+    from bundler.package_parts import LetterInfo
+
+    records = build_content([item(1)], {}, JENV).wish_records()
+    plain = content_hash(JENV, "brief", records)
+    assert content_hash(JENV, "brief", records, LetterInfo()) == plain
+    signed = LetterInfo(signatory_name="A. de Vries")
+    assert content_hash(JENV, "brief", records, signed) != plain
+    dated = LetterInfo(date=dt.date(2026, 3, 2))
+    assert content_hash(JENV, "brief", records, dated) != content_hash(
+        JENV, "brief", records, signed
+    )

@@ -43,7 +43,8 @@ from bundler.package_content import (
     document_context,
     twin,
 )
-from bundler.packages.content import load_content
+from bundler.package_parts import LetterInfo
+from bundler.packages.content import letter_info, load_content
 
 Renderer = Callable[[str, Sequence[pdf.PdfAttachment], dt.datetime], pdf.RenderResult]
 
@@ -150,7 +151,7 @@ def prepare_build(
     """Read the ministry's wishes and shape the next version, or find nothing changed."""
     created = at or utcnow()
     package = open_package(session, ministry)
-    content = load_content(session, ministry, package.cover_letter if package else "")
+    content = load_content(session, ministry, package)
     digest = content.content_hash()
     previous = package.latest if package else None
     if package is not None:
@@ -247,7 +248,7 @@ def publish(
         raise AlreadyPublished(f"{package.number} versie {latest.number} bevat dit al.")
     if (package.id if package else None) != prepared.package_id:
         raise BuildConflict("Er is intussen een ander pakket geopend of gesloten.")
-    current = load_content(session, ministry, package.cover_letter if package else "")
+    current = load_content(session, ministry, package)
     if current.content_hash() != prepared.content_hash:
         raise BuildConflict("De knelpunten zijn tijdens het bouwen gewijzigd; bouw opnieuw.")
     if package is None:
@@ -273,7 +274,11 @@ def publish(
         page_count=result.pages,
         wish_count=len(records),
         content_hash=prepared.content_hash,
-        snapshot={"wishes": records, "coverLetter": prepared.content.cover_letter},
+        snapshot={
+            "wishes": records,
+            "coverLetter": prepared.content.cover_letter,
+            "letterFields": prepared.content.letter.record(),
+        },
         changes=prepared.changes.as_json(),
         ministry_code=prepared.content.ministry.code,
         ministry_name=prepared.content.ministry.name,
@@ -384,20 +389,36 @@ def build_demo_package(
 
 
 def save_cover_letter(
-    session: Session, ministry: Ministry, package: Package | None, text: str, *, actor: User
+    session: Session,
+    ministry: Ministry,
+    package: Package | None,
+    text: str,
+    *,
+    actor: User,
+    fields: LetterInfo | None = None,
 ) -> Package:
-    """Store the cover letter of the ministry's open package, opening one when there is none."""
+    """Store the cover letter (body and fields) of the ministry's open package.
+
+    Opens a package when there is none.
+    """
     if package is None:
         package = start_package(session, ministry, actor=actor)
-    before = package.cover_letter
+    before = {"length": len(package.cover_letter), **letter_info(package).record()}
     package.cover_letter = text
+    if fields is not None:
+        package.letter_addressee = fields.addressee.strip()
+        package.letter_date = fields.date
+        package.letter_reference = fields.reference.strip()
+        package.letter_subject = fields.subject.strip()
+        package.letter_signatory_name = fields.signatory_name.strip()
+        package.letter_signatory_role = fields.signatory_role.strip()
     audit.record(
         session,
         "package.cover_letter",
         actor=actor,
         obj=package,
-        before={"length": len(before)},
-        after={"length": len(text)},
+        before=before,
+        after={"length": len(text), **letter_info(package).record()},
         summary=package.number,
     )
     session.flush()

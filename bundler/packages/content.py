@@ -39,7 +39,7 @@ from bundler.package_content import (
     build_content,
     is_included,
 )
-from bundler.package_parts import AttachmentInfo, Placement, related_status
+from bundler.package_parts import AttachmentInfo, LetterInfo, Placement, related_status
 from bundler.packages.answers import latest_answer
 from bundler.rules import RuleError
 from bundler.wish_items import to_item, with_item_loads
@@ -215,7 +215,23 @@ def _dutch() -> AbstractContextManager[object]:
     return force_locale("nl") if has_app_context() else nullcontext()
 
 
-def load_content(session: Session, ministry: Ministry, cover_letter: str = "") -> PackageContent:
+def letter_info(package: Package | None) -> LetterInfo:
+    """Return the cover letter's fields of a package (empty without one)."""
+    if package is None:
+        return LetterInfo()
+    return LetterInfo(
+        addressee=package.letter_addressee,
+        date=package.letter_date,
+        reference=package.letter_reference,
+        subject=package.letter_subject,
+        signatory_name=package.letter_signatory_name,
+        signatory_role=package.letter_signatory_role,
+    )
+
+
+def load_content(
+    session: Session, ministry: Ministry, package: Package | None = None
+) -> PackageContent:
     """Collect what the ministry's next package says, grouped as the office overview does."""
     with _dutch():
         wishes = included_wishes(session, ministry)
@@ -226,6 +242,7 @@ def load_content(session: Session, ministry: Ministry, cover_letter: str = "") -
             [to_item(w) for w in wishes],
             {w.id: wish_detail(w, ministry.id, included, packages, folder) for w in wishes},
             ministry_info(ministry),
-            cover_letter,
+            package.cover_letter if package else "",
             attachment_limit(),
+            letter_info(package),
         )

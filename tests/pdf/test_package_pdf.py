@@ -29,6 +29,7 @@ from bundler.package_content import (
     document_context,
     twin,
 )
+from bundler.package_parts import LetterInfo
 
 pytestmark = pytest.mark.pdf
 
@@ -119,6 +120,16 @@ def _detail(item: WishItem) -> WishDetail:
     )
 
 
+LETTER = LetterInfo(
+    addressee="Aan de minister van Justitie en Veiligheid\nPostbus 20301\n2500 EH Den Haag",
+    date=dt.date(2026, 2, 27),
+    reference="PB-RVI/2026/0117",
+    subject="Aanbieding knelpunten uit innovatiepilots",
+    signatory_name="drs. A.B. de Vries",
+    signatory_role="Programmadirecteur Ruimte voor Innovatie",
+)
+
+
 @dataclass
 class Rendered:
     html: str
@@ -135,6 +146,7 @@ def rendered() -> Rendered:
         {i.id: _detail(i) for i in ITEMS},
         JENV,
         "Geachte minister,\n\nHierbij **het pakket**.",
+        letter=LETTER,
     )
     changes = Changes(
         new=[("KN-2026-0004", ITEMS[3].title)],
@@ -552,3 +564,27 @@ def test_a_dependency_outside_the_package_says_where_that_wish_stands(
     assert f"Volgt uit {realised.reference}: Al geregeld (gerealiseerd per 1 juli 2026" in text
     assert f"Hangt af van {story.birth.reference} (pagina " in text
     assert "Geboorteaangifte alleen aan het loket (in dit pakket)." in text
+
+
+def test_the_cover_letter_is_laid_out_as_a_government_letter(rendered):
+    reader = _reader(rendered.pdf)
+    page = next(
+        p.extract_text()
+        for p in reader.pages
+        if "Hoogachtend" in p.extract_text() and "....." not in p.extract_text()
+    )
+    text = _flat(page)
+    order = [
+        "Aan de minister van Justitie en Veiligheid Postbus 20301 2500 EH Den Haag",
+        "Datum 27 februari 2026",
+        "Betreft Aanbieding knelpunten uit innovatiepilots",
+        "Geachte minister,",
+        "Hierbij het pakket.",
+        "Hoogachtend,",
+        "drs. A.B. de Vries Programmadirecteur Ruimte voor Innovatie",
+    ]
+    positions = [text.index(part) for part in order]
+    assert positions == sorted(positions)
+    # The sender's column: the office, its reference, the package and its JSON twin.
+    for part in ("Ons kenmerk PB-RVI/2026/0117", f"Pakket {NUMBER} versie 2", "Bijlage"):
+        assert part in text
