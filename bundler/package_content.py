@@ -134,6 +134,7 @@ class PackageContent:
     cover_letter: str = ""
     attachment_limit: int = 0
     letter: LetterInfo = field(default_factory=LetterInfo)
+    logo: tuple[str, bytes] | None = None  # (content type, cleaned bytes) of the office's logo
 
     @property
     def attachments(self) -> list[tuple[WishItem, AttachmentInfo]]:
@@ -154,7 +155,13 @@ class PackageContent:
 
     def content_hash(self) -> str:
         """Hash what the package says; equal hashes mean nothing changed."""
-        return content_hash(self.ministry, self.cover_letter, self.wish_records(), self.letter)
+        digest = content_hash(self.ministry, self.cover_letter, self.wish_records(), self.letter)
+        if self.logo is None:
+            return digest
+        # A new logo makes a new version too; without one the hash is as it always was.
+        return hashlib.sha256(
+            f"{digest}:{hashlib.sha256(self.logo[1]).hexdigest()}".encode()
+        ).hexdigest()
 
 
 def build_content(
@@ -438,6 +445,11 @@ def document_context(
         "statutes": statutes,
         "letter": Markup(letter_html(content.cover_letter)) if content.cover_letter.strip() else "",  # noqa: S704 - sanitised by nh3
         "fields": content.letter,
+        "logo": (
+            f"data:{content.logo[0]};base64,{base64.b64encode(content.logo[1]).decode()}"
+            if content.logo
+            else ""
+        ),
         "letter_date": content.letter.date or created,
         "addressee": [
             line.strip() for line in content.letter.addressee.splitlines() if line.strip()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import DateField, FileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -61,3 +61,14 @@ class CoverLetterForm(BaseForm):
     )
     # The package's lock version when the form was loaded, to detect a stale edit (409).
     lock_version = BoundedIntegerField(widget=HiddenInput(), default=0)
+
+
+class LogoForm(BaseForm):
+    logo = FileField(
+        _l("Logo"),
+        description=_l(
+            "Een PNG- of SVG-bestand van hoogstens 512 kB. Het komt op het voorblad en boven de "
+            "aanbiedingsbrief van elk pakket dat daarna wordt gebouwd. Een SVG wordt "
+            "teruggebracht tot vormen en tekst; een PNG wordt opnieuw opgeslagen."
+        ),
+    )

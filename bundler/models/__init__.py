@@ -6,6 +6,7 @@ from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User,
 from bundler.models.api import ApiEvent, ApiToken, Delivery, DeliveryAttempt, Subscription
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
+from bundler.models.branding import OfficeLogo
 from bundler.models.merges import WishMerge
 from bundler.models.packages import (
     BuildJob,
@@ -42,6 +43,7 @@ __all__ = [
     "ExecutingOrganisation",
     "Ministry",
     "Municipality",
+    "OfficeLogo",
     "Package",
     "PackageEntry",
     "PackageVersion",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from bundler import attachments, labels
 from bundler.enums import RelationKind
 from bundler.juriconnect import best_link
+from bundler.logo import current_logo
 from bundler.models import (
     Answer,
     Ministry,
@@ -238,7 +239,8 @@ def load_content(
         included = {w.id for w in wishes}
         packages = latest_packages(session, {r.related_id for w in wishes for r in w.relations})
         folder = upload_folder()
-        return build_content(
+        logo = current_logo(session)
+        content = build_content(
             [to_item(w) for w in wishes],
             {w.id: wish_detail(w, ministry.id, included, packages, folder) for w in wishes},
             ministry_info(ministry),
@@ -246,3 +248,5 @@ def load_content(
             attachment_limit(),
             letter_info(package),
         )
+        content.logo = (logo.content_type, logo.data) if logo else None
+        return content
