@@ -170,3 +170,26 @@ def _titles(entries: list) -> list[str]:
     for entry in entries:
         found.extend(_titles(entry) if isinstance(entry, list) else [entry.title])
     return found
+
+
+def test_the_admin_puts_a_logo_in_the_packages(
+    page, axe, browser_login, make_user, live_server, tmp_path
+):
+    from PIL import Image
+
+    admin = make_user(Role.ADMIN)
+    browser_login(admin.email)
+    page.goto(f"{live_server}/beheer/gebruikers")
+    page.get_by_role("link", name="Logo in de pakketten").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logo in de pakketten")
+    axe(page)
+    path = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (21, 66, 115)).save(path)
+    page.get_by_label("Logo").set_input_files(str(path))
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("Het logo is opgeslagen.")).to_be_visible()
+    expect(page.get_by_role("img", name="Het huidige logo")).to_be_visible()
+    axe(page)
+    page.screenshot(path=str(tmp_path / "logo-page.png"), full_page=True)
+    page.get_by_role("button", name="Logo verwijderen").click()
+    expect(page.get_by_text("Er is nog geen logo")).to_be_visible()
