@@ -129,3 +129,31 @@ def test_attachments_are_listed_and_embedded_on_their_wishs_page(app, db, make_p
         assert done.returncode == 0, done.stdout + done.stderr
     pdfua = pytest.importorskip("pdfua")
     assert [(f.rule_id, f.message) for f in pdfua.validate(str(path)).findings] == []
+
+
+def test_the_render_child_embeds_files_on_the_page_of_their_anchor():
+    from bundler import pdf
+
+    html = (
+        '<html lang="nl"><head><title>t</title></head><body><h1>Een</h1>'
+        '<h1 id="w7" style="break-before: page">Twee</h1></body></html>'
+    )
+    files = [
+        pdf.PdfAttachment("twin.json", b"{}", "JSON"),
+        pdf.PdfAttachment(
+            "KN bewijs.pdf",
+            PDF,
+            "Bijlage",
+            "Supplement",
+            anchor="w7",
+            content_type="application/pdf",
+        ),
+    ]
+    result = pdf.render_isolated(html, files, timeout=120)
+    with pikepdf.open(io.BytesIO(result.pdf)) as document:
+        assert "/AF" not in document.pages[0]
+        (spec,) = document.pages[1].AF
+        assert (str(spec.UF), spec.AFRelationship) == ("KN bewijs.pdf", "/Supplement")
+        assert spec.EF.F.read_bytes() == PDF
+        # The document's own file (the twin) stays associated with the whole document.
+        assert {str(a.UF) for a in document.Root.AF} == {"twin.json"}
