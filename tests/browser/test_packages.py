@@ -97,7 +97,7 @@ def test_the_seed_story_from_wish_to_answer(
 
 
 def test_office_pages_are_accessible(
-    app, page, axe, browser_login, make_user, make_pilot, make_wish
+    app, page, axe, browser_login, make_user, make_pilot, make_wish, tmp_path
 ):
     story = make_story(make_pilot, make_wish, app)
     build(app, "JenV")
@@ -126,10 +126,19 @@ def test_office_pages_are_accessible(
     assert page.get_by_role("alert").first.is_visible()
     axe(page)
     page.get_by_label("Tekst van de brief").fill("# Geachte minister\n\nHierbij **het pakket**.")
+    # The letter's fields: a government letter's heading and signature.
+    page.get_by_label("Geadresseerde").fill("Aan de minister van Justitie en Veiligheid")
+    page.get_by_label("Datum van de brief").fill("2026-03-02")
+    page.get_by_label("Ons kenmerk").fill("PB-RVI/2026/0117")
+    page.get_by_label("Naam van de ondertekenaar").fill("drs. A.B. de Vries")
     page.get_by_role("button", name="Opslaan").click()
     page.goto("/bureau/pakketten/JenV/brief")
     assert page.locator(".bundler-packages-letter strong").inner_text() == "het pakket"
+    expect(page.get_by_label("Ons kenmerk")).to_have_value("PB-RVI/2026/0117")
+    expect(page.get_by_label("Datum van de brief")).to_have_value("2026-03-02")
+    expect(page.get_by_label("Naam van de ondertekenaar")).to_have_value("drs. A.B. de Vries")
     axe(page)
+    page.screenshot(path=str(tmp_path / "cover-letter.png"), full_page=True)
 
 
 def test_progress_updates_itself_with_javascript(
