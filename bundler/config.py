@@ -70,6 +70,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # renders of a process may reserve together (estimated from their size).
         "BUILD_CONCURRENCY": 0,
         "RENDER_MEMORY_BUDGET_MB": 4096,
+        # Attachments one package PDF embeds in total (MB); larger ones are listed, not embedded.
+        "PACKAGE_ATTACHMENTS_MAX_MB": 20,
         "PROGRAMME_OFFICE_NAME": PROGRAMME_OFFICE_NAME,
         "HSTS_SECONDS": 31536000,
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust

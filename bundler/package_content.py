@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import nh3
@@ -21,6 +21,7 @@ from markupsafe import Markup
 from bundler.charts import bar_chart
 from bundler.enums import AnswerStatus, WishState
 from bundler.grouping import MinistryGroup, WishItem, count, group_wishes
+from bundler.package_parts import AttachmentInfo, LetterInfo, file_size, plan_attachments
 
 SCHEMA = "https://bundler.example/schema/pakket/1"
 # A ministry's answer that still leaves the wish open: the wish stays in its next package.
@@ -28,6 +29,8 @@ OPEN_ANSWERS = frozenset(
     {AnswerStatus.RECEIVED, AnswerStatus.IN_PROGRESS, AnswerStatus.IN_LEGISLATION}
 )
 PACKAGE_STATES = (WishState.ACCEPTED, WishState.OFFERED)
+# Default for PACKAGE_ATTACHMENTS_MAX_MB: the attachments one package PDF may embed in total.
+ATTACHMENT_LIMIT = 20 * 1024 * 1024
 
 
 def is_included(state: str, latest_answer: str | None) -> bool:
@@ -56,12 +59,14 @@ class AnswerInfo:
 
 @dataclass(frozen=True)
 class RelatedInfo:
-    """A wish this one depends on or follows from."""
+    """A wish this one depends on or follows from, and where that wish stands."""
 
     kind: str
     label: str
     reference: str
     title: str
+    status: str = ""
+    anchor: str = ""  # the related wish's anchor when it is in this package
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class WishDetail:
     law_link: str = ""
     related: tuple[RelatedInfo, ...] = ()
     previous_answer: AnswerInfo | None = None
+    attachments: tuple[AttachmentInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,18 @@ class PackageContent:
     tree: MinistryGroup | None
     details: dict[int, WishDetail]
     cover_letter: str = ""
+    attachment_limit: int = 0
+    letter: LetterInfo = field(default_factory=LetterInfo)
+    logo: tuple[str, bytes] | None = None  # (content type, cleaned bytes) of the office's logo
+
+    @property
+    def attachments(self) -> list[tuple[WishItem, AttachmentInfo]]:
+        """Every wish's attachments, in package order."""
+        return [
+            (item, info)
+            for item in self.items
+            for info in self.details.get(item.id, WishDetail()).attachments
+        ]
 
     @property
     def items(self) -> list[WishItem]:
@@ -137,7 +155,13 @@ class PackageContent:
 
     def content_hash(self) -> str:
         """Hash what the package says; equal hashes mean nothing changed."""
-        return content_hash(self.ministry, self.cover_letter, self.wish_records())
+        digest = content_hash(self.ministry, self.cover_letter, self.wish_records(), self.letter)
+        if self.logo is None:
+            return digest
+        # A new logo makes a new version too; without one the hash is as it always was.
+        return hashlib.sha256(
+            f"{digest}:{hashlib.sha256(self.logo[1]).hexdigest()}".encode()
+        ).hexdigest()
 
 
 def build_content(
@@ -145,16 +169,31 @@ def build_content(
     details: Mapping[int, WishDetail],
     ministry: MinistryInfo,
     cover_letter: str = "",
+    attachment_limit: int = ATTACHMENT_LIMIT,
+    letter: LetterInfo | None = None,
 ) -> PackageContent:
-    """Group the included wishes of one ministry exactly as the office overview does."""
+    """Group the included wishes of one ministry exactly as the office overview does.
+
+    Attachments are embedded in package order while their total stays within the limit.
+    """
     groups = group_wishes(items, states=PACKAGE_STATES, ministry=ministry.code)
     tree = groups[0] if groups else None
-    wanted = {i.id for i in tree.wishes} if tree else set()
+    ordered = tree.wishes if tree else []
+    kept = [details.get(i.id, WishDetail()) for i in ordered]
+    planned = plan_attachments(
+        [i.reference for i in ordered], [d.attachments for d in kept], attachment_limit
+    )
     return PackageContent(
         ministry=ministry,
         tree=tree,
-        details={k: v for k, v in details.items() if k in wanted},
+        details={
+            i.id: replace(d, attachments=files)
+            for i, d, files in zip(ordered, kept, planned, strict=True)
+            if i.id in details
+        },
         cover_letter=cover_letter,
+        attachment_limit=attachment_limit,
+        letter=letter or LetterInfo(),
     )
 
 
@@ -208,9 +247,11 @@ def wish_record(item: WishItem, detail: WishDetail) -> dict[str, Any]:
         ],
         "municipalities": [{"cbsCode": c, "name": n} for c, n in municipalities],
         "related": [
-            {"kind": r.kind, "reference": r.reference, "title": r.title} for r in detail.related
+            {"kind": r.kind, "reference": r.reference, "title": r.title, "status": r.status}
+            for r in detail.related
         ],
         "previousAnswer": _answer_record(detail.previous_answer),
+        "attachments": [a.record() for a in detail.attachments],
     }
 
 
@@ -220,14 +261,19 @@ def canonical_json(value: Any) -> bytes:
 
 
 def content_hash(
-    ministry: MinistryInfo, cover_letter: str, wishes: Sequence[Mapping[str, Any]]
+    ministry: MinistryInfo,
+    cover_letter: str,
+    wishes: Sequence[Mapping[str, Any]],
+    letter: LetterInfo | None = None,
 ) -> str:
-    """Hash the ministry, the cover letter and the wishes in order."""
-    payload = {
+    """Hash the ministry, the cover letter (body and fields) and the wishes in order."""
+    payload: dict[str, Any] = {
         "ministry": [ministry.code, ministry.name, ministry.tooi],
         "coverLetter": cover_letter.strip(),
         "wishes": list(wishes),
     }
+    if letter:  # only when filled in, so packages made before the fields keep their hash
+        payload["letterFields"] = letter.record()
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
@@ -398,10 +444,28 @@ def document_context(
         "totals": content.tree.counts if content.tree else count([]),
         "statutes": statutes,
         "letter": Markup(letter_html(content.cover_letter)) if content.cover_letter.strip() else "",  # noqa: S704 - sanitised by nh3
+        "fields": content.letter,
+        "logo": (
+            f"data:{content.logo[0]};base64,{base64.b64encode(content.logo[1]).decode()}"
+            if content.logo
+            else ""
+        ),
+        "letter_date": content.letter.date or created,
+        "addressee": [
+            line.strip() for line in content.letter.addressee.splitlines() if line.strip()
+        ]
+        or [f"Aan de minister van {content.ministry.name}"],
+        "subject": content.letter.subject.strip()
+        or f"Knelpunten in wet- en regelgeving, pakket {number} versie {version}",
         "changes": changes.as_json(),
         "has_changes": bool(changes),
         "previous_version": previous_version,
         "chart": "data:image/svg+xml;base64," + base64.b64encode(chart.encode()).decode(),
         "appendix": appendix(content.items),
         "twin_name": twin_name,
+        "attachments": {
+            "embedded": sum(1 for _, a in content.attachments if a.embedded),
+            "listed": sum(1 for _, a in content.attachments if not a.embedded),
+            "limit": file_size(content.attachment_limit),
+        },
     }

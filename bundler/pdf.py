@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import hashlib
 import json
 import mimetypes
 import os
@@ -32,7 +33,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import SubElement, fromstring, register_namespace, tostring
-from zoneinfo import ZoneInfo
 
 import pydyf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -76,6 +76,9 @@ class PdfAttachment:
     data: bytes
     description: str = ""
     relationship: str = "Alternative"
+    # The id of the element whose page the file belongs to; empty: the whole document.
+    anchor: str = ""
+    content_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,9 @@ def make_fetcher() -> Any:
 @functools.cache
 def template_env() -> Environment:
     """Return the Jinja environment of the PDF templates: autoescaped, strict."""
+    # Imported here: the render child process needs none of it under its memory cap.
+    from bundler.package_parts import nl_date, note_parts
+
     env = Environment(
         loader=FileSystemLoader(str(ASSET_DIR)),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -137,38 +143,9 @@ def template_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["nl_date"] = nl_date
+    env.filters["note_parts"] = note_parts
     env.globals["ASSET_PREFIX"] = ASSET_PREFIX
     return env
-
-
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
-def nl_date(value: dt.date | dt.datetime | None) -> str:
-    """Format a date the Dutch way: 1 juli 2026."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(_amsterdam()).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-@functools.cache
-def _amsterdam() -> dt.tzinfo:
-    return ZoneInfo("Europe/Amsterdam")
 
 
 def render_html(template: str, **context: Any) -> str:
@@ -243,6 +220,83 @@ def _finish(document: Any, pdf: Any) -> None:
             element["A"]["Scope"] = "/Column" if in_head else "/Row"
 
 
+def _attach_to_pages(
+    document: Any, pdf: Any, files: Sequence[PdfAttachment], moment: dt.datetime
+) -> None:
+    """Embed files as associated files of the page that holds their anchor (PDF/A-3, 14.13).
+
+    Each file is also named in the document's EmbeddedFiles, so PDF readers list it.
+    """
+    if not files:
+        return
+    page_of: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            page_of.setdefault(anchor, index)
+    kids = pdf.pages["Kids"]
+    stamp = pydyf.String(moment.strftime("D:%Y%m%d%H%M%SZ"))
+    named: list[tuple[str, Any, bytes]] = []
+    for file in files:
+        mime = file.content_type or "application/octet-stream"
+        checksum = hashlib.md5(file.data, usedforsecurity=False).hexdigest()
+        stream = pydyf.Stream(
+            [file.data],
+            pydyf.Dictionary(
+                {
+                    "Type": "/EmbeddedFile",
+                    "Subtype": "/" + mime.replace("/", "#2f"),
+                    "Params": pydyf.Dictionary(
+                        {
+                            "CheckSum": f"<{checksum}>",
+                            "Size": len(file.data),
+                            "CreationDate": stamp,
+                            "ModDate": stamp,
+                        }
+                    ),
+                }
+            ),
+            compress=True,
+        )
+        pdf.add_object(stream)
+        spec = pydyf.Dictionary(
+            {
+                "Type": "/Filespec",
+                "F": pydyf.String(file.name.encode(errors="ignore")),
+                "UF": pydyf.String(file.name),
+                "EF": pydyf.Dictionary({"F": stream.reference}),
+                "Desc": pydyf.String(file.description),
+                "AFRelationship": f"/{file.relationship}",
+            }
+        )
+        pdf.add_object(spec)
+        page = pdf.objects[kids[3 * page_of.get(file.anchor, 0)]]
+        if "AF" not in page:
+            page["AF"] = pydyf.Array()
+        page["AF"].append(spec.reference)
+        named.append((file.name, spec.reference, b""))
+    # Merge with WeasyPrint's EmbeddedFiles name tree (the document's own files); keys sorted.
+    names = pdf.catalog.setdefault("Names", pydyf.Dictionary())
+    existing: list[tuple[str, Any, Any]] = []
+    if "EmbeddedFiles" in names:
+        tree = pdf.objects[int(names["EmbeddedFiles"].split()[0])]
+        pairs = list(tree["Names"])
+        for key, reference in zip(pairs[0::2], pairs[1::2], strict=True):
+            existing.append((_string_text(key), reference, key))
+    entries = sorted(
+        [*existing, *((n, r, pydyf.String(n)) for n, r, _ in named)], key=lambda e: e[0]
+    )
+    tree = pydyf.Dictionary({"Names": pydyf.Array()})
+    for _, reference, key in entries:
+        tree["Names"].extend([key, reference])
+    pdf.add_object(tree)
+    names["EmbeddedFiles"] = tree.reference
+
+
+def _string_text(value: Any) -> str:
+    raw = getattr(value, "string", value)
+    return raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+
+
 def write_pdf(
     html: str,
     attachments: Sequence[PdfAttachment] = (),
@@ -276,12 +330,20 @@ def write_pdf(
             url_fetcher=fetcher,
         )
         for a in attachments
+        if not a.anchor
     ]
+    on_pages = [a for a in attachments if a.anchor]
+
+    def finish(document: Any, pdf: Any) -> None:
+        if pdf_ua:
+            _finish(document, pdf)
+        _attach_to_pages(document, pdf, on_pages, moment)
+
     pdf = document.write_pdf(
         pdf_variant=PDF_VARIANT,
         output_intent=OUTPUT_INTENT,
         attachments=files,
-        finisher=_finish if pdf_ua else None,
+        finisher=finish,
     )
     return RenderResult(pdf=bytes(pdf), pages=len(document.pages))
 
@@ -315,6 +377,8 @@ def render_isolated(
                 "name": a.name,
                 "description": a.description,
                 "relationship": a.relationship,
+                "anchor": a.anchor,
+                "contentType": a.content_type,
                 "data": base64.b64encode(a.data).decode(),
             }
             for a in attachments
@@ -364,6 +428,8 @@ def _child_main(argv: Sequence[str]) -> int:
             name=a["name"],
             description=a["description"],
             relationship=a["relationship"],
+            anchor=a["anchor"],
+            content_type=a["contentType"],
             data=base64.b64decode(a["data"]),
         )
         for a in job["attachments"]

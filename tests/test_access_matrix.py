@@ -161,6 +161,9 @@ ACCESS: dict[str, Case | tuple[Case, ...]] = {
     "catalogue.succession":     Case(get=OFFICE_ADMIN),
     "catalogue.apply_succession": Case(post=OFFICE_ADMIN_FORM),
     "admin.edit_user":          Case(get=ADMIN, post=ADMIN),
+    # The office's logo on the package PDF: an empty form has no file.
+    "logo.edit":                Case(get=ADMIN, post=ADMIN_FORM),
+    "logo.remove":              Case(post=ADMIN),
     # -- pilots ---------------------------------------------------------------------------------
     "pilots.index":             Case(get="login ok     ok     ok     403    403    ok"),
     # A ministry sees the pilots behind the wishes offered to it; a member only its own pilots.

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from bundler import pdf
 from bundler.answer_rules import answer_problems, is_https_link
 from bundler.charts import bar_chart
 from bundler.enums import AnswerStatus
@@ -20,9 +21,12 @@ from bundler.package_content import (
     canonical_json,
     content_hash,
     diff_wishes,
+    document_context,
     is_included,
     letter_html,
 )
+from bundler.package_parts import Placement as P
+from bundler.package_parts import note_parts, related_status
 
 JENV = MinistryInfo(
     "JenV", "Justitie en Veiligheid", "https://identifier.overheid.nl/tooi/id/ministerie/mnre1058"
@@ -194,3 +198,123 @@ def test_the_chart_is_accessible_svg_with_escaped_labels():
     assert "&lt;b&gt;Wet&lt;/b&gt;: Eén 3, Twee 1" in svg
     assert "<b>" not in svg
     assert "style=" not in svg  # the CSP forbids style attributes
+
+
+def _html(items) -> str:
+    content = build_content(items, {}, JENV)
+    context = document_context(
+        content,
+        number="JenV-2026-01",
+        version=1,
+        created=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        changes=Changes(),
+        previous_version=None,
+        office="Programmabureau",
+        twin_name="JenV-2026-01-v1.json",
+    )
+    return pdf.render_html("package.html", **context)
+
+
+def test_the_summary_chart_appears_only_with_several_statutes():
+    one = item(1)
+    other = WishItem(**{**vars(item(2)), "statute_bwb_id": "BWBR0005537", "statute_title": "Awb"})
+    assert 'class="chart"' not in _html([one, item(3, article="2")])
+    assert 'class="chart"' in _html([one, other])
+
+
+def test_the_cover_names_the_ministry_and_keeps_the_tooi_uri_out_of_sight():
+    html = _html([item(1)])
+    cover = html[html.index('<section class="cover">') : html.index("</section>")]
+    assert "Justitie en Veiligheid" in cover
+    assert "identifier.overheid.nl" not in cover
+    assert JENV.tooi in html[: html.index("</head>")]
+
+
+@pytest.mark.parametrize(
+    ("note", "heading", "paragraphs"),
+    [
+        ("", "", []),
+        ("Ook bij ons.", "", ["Ook bij ons."]),
+        (
+            "KN-2026-0011: Huwelijk alleen op papier\n\nAanstaande echtgenoten moeten.\n\n"
+            "Voorgestelde wijziging: digitaal.",
+            "KN-2026-0011: Huwelijk alleen op papier",
+            ["Aanstaande echtgenoten moeten.", "Voorgestelde wijziging: digitaal."],
+        ),
+        ("KN-2026-0011: alleen een titel", "", ["KN-2026-0011: alleen een titel"]),
+        (
+            "Eerst dit.\n\nKN-2026-0011: Titel\n\nTekst",
+            "",
+            ["Eerst dit.", "KN-2026-0011: Titel", "Tekst"],
+        ),
+    ],
+)
+def test_a_merged_wishs_note_keeps_its_title_apart_from_its_text(note, heading, paragraphs):
+    assert note_parts(note) == (heading, paragraphs)
+
+
+def test_the_package_shows_a_merged_wishs_title_on_its_own_line():
+    note = "KN-2026-0011: Huwelijk alleen op papier\n\nAanstaande echtgenoten moeten."
+    merged = PilotInfo("Trouwen digitaal", (), None, note=note)
+    html = _html([WishItem(**{**vars(item(1)), "pilots": (PILOT, merged)})])
+    assert (
+        '<p class="note-title">Samengevoegd knelpunt KN-2026-0011: Huwelijk alleen op papier</p>'
+        in html
+    )
+    assert '<p class="text">Aanstaande echtgenoten moeten.</p>' in html
+
+
+@pytest.mark.parametrize(
+    ("state", "in_package", "placements", "said"),
+    [
+        ("aangeboden", True, [P("VWS", "VWS-2026-01")], "in dit pakket"),
+        ("ingetrokken", False, [], "ingetrokken door de pilot"),
+        ("afgewezen", False, [], "afgewezen door het programmabureau"),
+        ("samengevoegd", False, [], "samengevoegd met KN-2026-0009"),
+        (
+            "aangeboden",
+            False,
+            [P("VWS", "VWS-2026-01"), P("Financiën", "FIN-2026-02")],
+            "aangeboden aan het ministerie van VWS in pakket VWS-2026-01 en het ministerie "
+            "van Financiën in pakket FIN-2026-02",
+        ),
+        (
+            "aangeboden",
+            False,
+            [P("VWS", "VWS-2026-01", "gerealiseerd", dt.date(2026, 7, 1))],
+            "gerealiseerd per 1 juli 2026 door het ministerie van VWS",
+        ),
+        (
+            "aangeboden",
+            False,
+            [P("VWS", "VWS-2026-01", "niet_overgenomen")],
+            "niet overgenomen door het ministerie van VWS",
+        ),
+        (
+            "geaccepteerd",
+            False,
+            [P("VWS")],
+            "geaccepteerd; komt in het volgende pakket voor het ministerie van VWS",
+        ),
+        ("in_behandeling", False, [], "nog in behandeling bij het programmabureau"),
+    ],
+)
+def test_a_related_wish_says_where_it_stands(state, in_package, placements, said):
+    status = related_status(
+        state, in_package=in_package, placements=placements, merged_into="KN-2026-0009"
+    )
+    assert status == said
+
+
+def test_letter_fields_count_in_the_hash_only_once_filled_in():
+    from bundler.package_parts import LetterInfo
+
+    records = build_content([item(1)], {}, JENV).wish_records()
+    plain = content_hash(JENV, "brief", records)
+    assert content_hash(JENV, "brief", records, LetterInfo()) == plain
+    signed = LetterInfo(signatory_name="A. de Vries")
+    assert content_hash(JENV, "brief", records, signed) != plain
+    dated = LetterInfo(date=dt.date(2026, 3, 2))
+    assert content_hash(JENV, "brief", records, dated) != content_hash(
+        JENV, "brief", records, signed
+    )

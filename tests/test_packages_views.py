@@ -96,6 +96,38 @@ def test_the_cover_letter_is_sanitised_markdown(app, client, db, office, make_pi
     assert "Geachte minister" in html
 
 
+def test_the_cover_letter_fields_are_saved_and_shown_again(app, client, db, office):
+    fields = {
+        "addressee": "Aan de minister van Justitie en Veiligheid\nPostbus 20301\n2500 EH Den Haag",
+        "letter_date": "2026-03-02",
+        "reference": "PB-RVI/2026/0117",
+        "subject": "Aanbieding knelpunten",
+        "signatory_name": "drs. A.B. de Vries",
+        "signatory_role": "Programmadirecteur",
+        "cover_letter": "Geachte minister,",
+        "lock_version": "0",
+    }
+    assert post_form(client, "/bureau/pakketten/JenV/brief", fields).status_code == 302
+    package = db.scalar(select(Package))
+    assert package.letter_addressee.splitlines()[1] == "Postbus 20301"
+    assert package.letter_date == dt.date(2026, 3, 2)
+    assert (package.letter_reference, package.letter_subject) == (
+        "PB-RVI/2026/0117",
+        "Aanbieding knelpunten",
+    )
+    assert (package.letter_signatory_name, package.letter_signatory_role) == (
+        "drs. A.B. de Vries",
+        "Programmadirecteur",
+    )
+    page = client.get("/bureau/pakketten/JenV/brief").get_data(as_text=True)
+    for value in ("PB-RVI/2026/0117", "2026-03-02", "drs. A.B. de Vries", "Postbus 20301"):
+        assert value in page
+    too_long = {**fields, "reference": "x" * 81, "lock_version": str(package.lock_version)}
+    response = post_form(client, "/bureau/pakketten/JenV/brief", too_long)
+    assert response.status_code == 400
+    assert "Hoogstens 80 tekens." in response.get_data(as_text=True)
+
+
 def test_a_stale_cover_letter_edit_is_refused_keeping_the_text(
     app, client, db, office, make_pilot, make_wish
 ):

@@ -36,6 +36,7 @@ PURE = frozenset(
         "bundler.numbering",
         "bundler.office.filters",
         "bundler.package_content",
+        "bundler.package_parts",
         "bundler.pagination",
         "bundler.responsibility",
         "bundler.rules",

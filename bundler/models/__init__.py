@@ -6,6 +6,7 @@ from bundler.models.accounts import PhaseChange, Pilot, PilotMunicipality, User,
 from bundler.models.api import ApiEvent, ApiToken, Delivery, DeliveryAttempt, Subscription
 from bundler.models.audit import AuditEvent
 from bundler.models.base import Base, utcnow
+from bundler.models.branding import OfficeLogo
 from bundler.models.cache import DataGeneration
 from bundler.models.catalogue import StatuteResponsibility
 from bundler.models.forms import FormSubmission
@@ -59,6 +60,7 @@ __all__ = [
     "Municipality",
     "Notification",
     "NotificationPreference",
+    "OfficeLogo",
     "OutboxMail",
     "Package",
     "PackageEntry",

@@ -25,6 +25,13 @@ class Package(Base):
     year: Mapped[int]
     sequence: Mapped[int]
     cover_letter: Mapped[str] = mapped_column(Text, default="")
+    # The cover letter's fields (a Dutch government letter); empty: defaults in the PDF.
+    letter_addressee: Mapped[str] = mapped_column(Text, default="")
+    letter_date: Mapped[dt.date | None]
+    letter_reference: Mapped[str] = mapped_column(String(80), default="")
+    letter_subject: Mapped[str] = mapped_column(String(200), default="")
+    letter_signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    letter_signatory_role: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Set when the office closes the package; the next build starts a new number.

@@ -4,7 +4,8 @@ Every URL of the office's package pages is declared here, next to the module tha
 - `views`: the office's pages (build, progress, cover letter, close, download, follow-up);
 - `build`: prepare, render and publish a version; `content`: what a package says;
 - `answers`: the ministries' answers; `follow_up`: readiness and answer queries;
-- `jobs`: builds on the job queue; `downloads`: sending a version with a receipt.
+- `jobs`: builds on the job queue; `downloads`: sending a version with a receipt;
+- `logo`: the administrator's page for the office's logo on the cover and letter.
 The ministry's own pages are in `bundler.ministry`.
 """
 
@@ -14,7 +15,7 @@ from flask import Blueprint, Flask
 
 from bundler import queue
 from bundler.labels import answer_label, job_label, step_label
-from bundler.packages import jobs, views
+from bundler.packages import jobs, logo, views
 
 bp = Blueprint("packages", __name__, url_prefix="/bureau/pakketten")
 bp.add_url_rule("", view_func=views.index)
@@ -33,6 +34,7 @@ bp.add_url_rule("/opvolging/<code>", view_func=views.follow_up_ministry)
 def init_app(app: Flask) -> None:
     """Register this blueprint and the labels its templates use."""
     app.register_blueprint(bp)
+    app.register_blueprint(logo.bp)
     queue.register(app, jobs.install_tasks)
     app.jinja_env.globals.update(
         step_label=step_label, job_label=job_label, answer_label=answer_label

@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bundler import audit, pdf, storage, workflow
+from bundler.attachments import path_of
 from bundler.config import PROGRAMME_OFFICE_NAME
 from bundler.enums import Role, WishState
 from bundler.models import (
@@ -42,7 +44,8 @@ from bundler.package_content import (
     document_context,
     twin,
 )
-from bundler.packages.content import load_content
+from bundler.package_parts import LetterInfo
+from bundler.packages.content import letter_info, load_content
 from bundler.responsibility import current_code
 from bundler.wish_items import ministry_spans, responsible_codes, with_responsibility_loads
 
@@ -123,6 +126,7 @@ class PreparedBuild:
     created: dt.datetime
     html: str = ""
     twin_bytes: bytes = b""
+    files: list[pdf.PdfAttachment] = field(default_factory=list)
 
     @property
     def unchanged(self) -> bool:
@@ -139,7 +143,8 @@ class PreparedBuild:
                 name=f"{self.file_stem}.json",
                 data=self.twin_bytes,
                 description=f"Knelpunten van pakket {self.number} versie {self.version} (JSON)",
-            )
+            ),
+            *self.files,
         ]
 
 
@@ -150,9 +155,7 @@ def prepare_build(
     created = at or utcnow()
     package = open_package(session, ministry)
     # Grouped under the ministries responsible on the build date.
-    content = load_content(
-        session, ministry, package.cover_letter if package else "", on=created.date()
-    )
+    content = load_content(session, ministry, package, on=created.date())
     digest = content.content_hash()
     previous = package.latest if package else None
     if package is not None:
@@ -190,6 +193,7 @@ def prepare_build(
             office=office,
         )
     )
+    prepared.files = embedded_files(content)
     prepared.html = pdf.render_html(
         "package.html",
         **document_context(
@@ -204,6 +208,32 @@ def prepare_build(
         ),
     )
     return prepared
+
+
+def embedded_files(content: PackageContent) -> list[pdf.PdfAttachment]:
+    """Read the attachments the package embeds, each tied to its wish's page."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) if has_app_context() else None
+    files = []
+    for item, info in content.attachments:
+        if not info.embedded or folder is None:
+            continue
+        data = path_of(folder, info.stored_name).read_bytes()
+        if hashlib.sha256(data).hexdigest() != info.sha256:
+            raise BuildConflict(
+                f"Bijlage {info.name} van {item.reference} wijkt af van wat is geüpload; "
+                "het pakket is niet gebouwd."
+            )
+        files.append(
+            pdf.PdfAttachment(
+                name=info.file_name,
+                data=data,
+                description=f"Bijlage bij {item.reference}: {info.name}",
+                relationship="Supplement",
+                anchor=f"w{item.id}",
+                content_type=info.content_type,
+            )
+        )
+    return files
 
 
 def publish(
@@ -222,9 +252,7 @@ def publish(
         raise AlreadyPublished(f"{package.number} versie {latest.number} bevat dit al.")
     if (package.id if package else None) != prepared.package_id:
         raise BuildConflict("Er is intussen een ander pakket geopend of gesloten.")
-    current = load_content(
-        session, ministry, package.cover_letter if package else "", on=prepared.created.date()
-    )
+    current = load_content(session, ministry, package, on=prepared.created.date())
     if current.content_hash() != prepared.content_hash:
         raise BuildConflict("De knelpunten zijn tijdens het bouwen gewijzigd; bouw opnieuw.")
     if package is None:
@@ -250,7 +278,11 @@ def publish(
         page_count=result.pages,
         wish_count=len(records),
         content_hash=prepared.content_hash,
-        snapshot={"wishes": records, "coverLetter": prepared.content.cover_letter},
+        snapshot={
+            "wishes": records,
+            "coverLetter": prepared.content.cover_letter,
+            "letterFields": prepared.content.letter.record(),
+        },
         changes=prepared.changes.as_json(),
         ministry_code=prepared.content.ministry.code,
         ministry_name=prepared.content.ministry.name,
@@ -380,20 +412,36 @@ def build_demo_package(
 
 
 def save_cover_letter(
-    session: Session, ministry: Ministry, package: Package | None, text: str, *, actor: User
+    session: Session,
+    ministry: Ministry,
+    package: Package | None,
+    text: str,
+    *,
+    actor: User,
+    fields: LetterInfo | None = None,
 ) -> Package:
-    """Store the cover letter of the ministry's open package, opening one when there is none."""
+    """Store the cover letter (body and fields) of the ministry's open package.
+
+    Opens a package when there is none.
+    """
     if package is None:
         package = start_package(session, ministry, actor=actor)
-    before = package.cover_letter
+    before = {"length": len(package.cover_letter), **letter_info(package).record()}
     package.cover_letter = text
+    if fields is not None:
+        package.letter_addressee = fields.addressee.strip()
+        package.letter_date = fields.date
+        package.letter_reference = fields.reference.strip()
+        package.letter_subject = fields.subject.strip()
+        package.letter_signatory_name = fields.signatory_name.strip()
+        package.letter_signatory_role = fields.signatory_role.strip()
     audit.record(
         session,
         "package.cover_letter",
         actor=actor,
         obj=package,
-        before={"length": len(before)},
-        after={"length": len(text)},
+        before=before,
+        after={"length": len(text), **letter_info(package).record()},
         summary=package.number,
     )
     session.flush()

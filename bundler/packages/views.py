@@ -26,7 +26,9 @@ from bundler.models import (
     utcnow,
 )
 from bundler.package_content import Changes, letter_html
+from bundler.package_parts import LetterInfo
 from bundler.packages import build, follow_up, jobs
+from bundler.packages.content import letter_info
 from bundler.packages.downloads import send_version
 from bundler.web import current_actor
 from forms.base import CsrfForm
@@ -208,6 +210,13 @@ def cover_letter(code: str) -> ResponseReturnValue:
     if request.method == "GET":
         form.cover_letter.data = package.cover_letter if package else ""
         form.lock_version.data = package.lock_version if package else 0
+        fields = letter_info(package)
+        form.addressee.data = fields.addressee
+        form.letter_date.data = fields.date
+        form.reference.data = fields.reference
+        form.subject.data = fields.subject
+        form.signatory_name.data = fields.signatory_name
+        form.signatory_role.data = fields.signatory_role
     else:
         refused = _save_letter(db, ministry, package, form)
         if refused is None:
@@ -236,7 +245,19 @@ def _save_letter(
         return 409
     try:
         build.save_cover_letter(
-            db, ministry, package, form.cover_letter.data or "", actor=current_actor()
+            db,
+            ministry,
+            package,
+            form.cover_letter.data or "",
+            actor=current_actor(),
+            fields=LetterInfo(
+                addressee=form.addressee.data or "",
+                date=form.letter_date.data,
+                reference=form.reference.data or "",
+                subject=form.subject.data or "",
+                signatory_name=form.signatory_name.data or "",
+                signatory_role=form.signatory_role.data or "",
+            ),
         )
         db.commit()
     except StaleDataError:

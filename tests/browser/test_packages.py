@@ -62,9 +62,11 @@ def test_the_seed_story_from_wish_to_answer(
         page.get_by_role("link", name="PDF versie 1").click()
     data = Path(download.value.path()).read_bytes()
     assert download.value.suggested_filename == f"{package.number}-v1.pdf"
-    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = " ".join(p.extract_text() for p in reader.pages)
     text = " ".join(text.split())
-    assert text.count(f"{story.death.reference} · ") == 1
+    # Once as a wish in the outline (the contents and a continued page's header name it too).
+    assert sum(t.startswith(f"{story.death.reference} · ") for t in _titles(reader.outline)) == 1
     section = text[text.index(f"{story.death.reference} · ") :]
     for pilot in [story.raising, *story.supporters]:
         assert pilot.name in section
@@ -95,7 +97,7 @@ def test_the_seed_story_from_wish_to_answer(
 
 
 def test_office_pages_are_accessible(
-    app, page, axe, browser_login, make_user, make_pilot, make_wish
+    app, page, axe, browser_login, make_user, make_pilot, make_wish, tmp_path
 ):
     story = make_story(make_pilot, make_wish, app)
     build(app, "JenV")
@@ -119,15 +121,24 @@ def test_office_pages_are_accessible(
     # The cover letter with an error, then saved with a preview.
     # The browser keeps to maxlength; lift it to see the server's own check and message.
     page.eval_on_selector("#cover_letter", "e => e.removeAttribute('maxlength')")
-    page.get_by_label("Aanbiedingsbrief").fill("x" * 20_001)
+    page.get_by_label("Tekst van de brief").fill("x" * 20_001)
     page.get_by_role("button", name="Opslaan").click()
     assert page.get_by_role("alert").first.is_visible()
     axe(page)
-    page.get_by_label("Aanbiedingsbrief").fill("# Geachte minister\n\nHierbij **het pakket**.")
+    page.get_by_label("Tekst van de brief").fill("# Geachte minister\n\nHierbij **het pakket**.")
+    # The letter's fields: a government letter's heading and signature.
+    page.get_by_label("Geadresseerde").fill("Aan de minister van Justitie en Veiligheid")
+    page.get_by_label("Datum van de brief").fill("2026-03-02")
+    page.get_by_label("Ons kenmerk").fill("PB-RVI/2026/0117")
+    page.get_by_label("Naam van de ondertekenaar").fill("drs. A.B. de Vries")
     page.get_by_role("button", name="Opslaan").click()
     page.goto("/bureau/pakketten/JenV/brief")
     assert page.locator(".bundler-packages-letter strong").inner_text() == "het pakket"
+    expect(page.get_by_label("Ons kenmerk")).to_have_value("PB-RVI/2026/0117")
+    expect(page.get_by_label("Datum van de brief")).to_have_value("2026-03-02")
+    expect(page.get_by_label("Naam van de ondertekenaar")).to_have_value("drs. A.B. de Vries")
     axe(page)
+    page.screenshot(path=str(tmp_path / "cover-letter.png"), full_page=True)
 
 
 def test_progress_updates_itself_with_javascript(
@@ -160,3 +171,34 @@ def test_ministry_home_links_to_the_packages(page, axe, browser_login, make_user
     page.wait_for_url("**/ministerie/pakketten")
     assert "nog geen pakket" in page.content()
     axe(page)
+
+
+def _titles(entries: list) -> list[str]:
+    """Return every title in a PDF outline, nested ones included."""
+    found: list[str] = []
+    for entry in entries:
+        found.extend(_titles(entry) if isinstance(entry, list) else [entry.title])
+    return found
+
+
+def test_the_admin_puts_a_logo_in_the_packages(
+    page, axe, browser_login, make_user, live_server, tmp_path
+):
+    from PIL import Image
+
+    admin = make_user(Role.ADMIN)
+    browser_login(admin.email)
+    page.goto(f"{live_server}/beheer/gebruikers")
+    page.get_by_role("link", name="Logo in de pakketten").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logo in de pakketten")
+    axe(page)
+    path = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (21, 66, 115)).save(path)
+    page.get_by_label("Logo").set_input_files(str(path))
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("Het logo is opgeslagen.")).to_be_visible()
+    expect(page.get_by_role("img", name="Het huidige logo")).to_be_visible()
+    axe(page)
+    page.screenshot(path=str(tmp_path / "logo-page.png"), full_page=True)
+    page.get_by_role("button", name="Logo verwijderen").click()
+    expect(page.get_by_text("Er is nog geen logo")).to_be_visible()

@@ -29,6 +29,7 @@ from bundler.package_content import (
     document_context,
     twin,
 )
+from bundler.package_parts import LetterInfo
 
 pytestmark = pytest.mark.pdf
 
@@ -94,7 +95,16 @@ def _detail(item: WishItem) -> WishDetail:
         answer = AnswerInfo("in_behandeling", "In behandeling", CREATED - dt.timedelta(days=20))
     related = ()
     if item.id == 2:
-        related = (RelatedInfo("hangt_af_van", "Hangt af van", "KN-2026-0001", ITEMS[0].title),)
+        related = (
+            RelatedInfo(
+                "hangt_af_van",
+                "Hangt af van",
+                "KN-2026-0001",
+                ITEMS[0].title,
+                "in dit pakket",
+                "w1",
+            ),
+        )
     return WishDetail(
         problem=f"Probleem van knelpunt {item.id}. " + "Burgers lopen vast in de regel. " * 25,
         proposed_change=f"Voorstel {item.id}: " + "maak het digitaal mogelijk. " * 10,
@@ -108,6 +118,16 @@ def _detail(item: WishItem) -> WishDetail:
         related=related,
         previous_answer=answer,
     )
+
+
+LETTER = LetterInfo(
+    addressee="Aan de minister van Justitie en Veiligheid\nPostbus 20301\n2500 EH Den Haag",
+    date=dt.date(2026, 2, 27),
+    reference="PB-RVI/2026/0117",
+    subject="Aanbieding knelpunten uit innovatiepilots",
+    signatory_name="drs. A.B. de Vries",
+    signatory_role="Programmadirecteur Ruimte voor Innovatie",
+)
 
 
 @dataclass
@@ -126,6 +146,7 @@ def rendered() -> Rendered:
         {i.id: _detail(i) for i in ITEMS},
         JENV,
         "Geachte minister,\n\nHierbij **het pakket**.",
+        letter=LETTER,
     )
     changes = Changes(
         new=[("KN-2026-0004", ITEMS[3].title)],
@@ -224,18 +245,87 @@ def test_the_outline_has_an_entry_per_statute_and_article(rendered):
 
 def test_the_contents_page_numbers_are_the_real_pages(rendered):
     reader = _reader(rendered.pdf)
-    outline = [(title, page) for level, title, page in _outline(reader) if level in (1, 2, 3)]
+    # Statutes, their articles and, under each article, its wishes' references and titles.
+    outline = [(title, page) for level, title, page in _outline(reader) if level in (1, 2, 3, 4)]
     outline = [entry for entry in outline if entry[0] not in ("Voorblad", "Inhoud")]
     contents = []
-    for page in reader.pages[1:4]:
-        for line in page.extract_text().splitlines():
+    texts = [page.extract_text() for page in reader.pages]
+    for page in texts[1:6]:
+        for line in page.splitlines():
             match = re.match(r"^(.*?)\s*\.{3,}\s*(\d+)$", line.strip())
             if match:
                 contents.append((match.group(1).strip(), int(match.group(2))))
     assert contents == outline
     assert len({page for _, page in contents}) > 5  # really different pages
     for title, page in contents:
-        assert _flat(title) in _flat(reader.pages[page - 1].extract_text()), title
+        assert _flat(title) in _flat(texts[page - 1]), title
+    titles = [title for title, _ in contents]
+    assert "KN-2026-0001 · Knelpunt 1 over Burgerlijk Wetboek Boek 1" in titles
+    assert titles.index("Artikel 19h") < titles.index(
+        "KN-2026-0001 · Knelpunt 1 over Burgerlijk Wetboek Boek 1"
+    )
+
+
+def _page_texts(data: bytes) -> list[str]:
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    )
+    return done.stdout.decode().split("\f")
+
+
+def _top(page_text: str) -> str:
+    """Return the running header of a pdftotext page: its first lines before the body."""
+    lines = [line for line in page_text.splitlines() if line.strip()]
+    return _flat(" ".join(lines[:3]))
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext niet geïnstalleerd")
+def test_the_appendix_header_names_no_statute(rendered):
+    pages = _page_texts(rendered.pdf)
+    appendix = [p for p in pages if "Bijlage: pilots en gemeenten" in p and "...." not in p]
+    assert appendix
+    for page in appendix:
+        header = _top(page)
+        assert f"{NUMBER} · versie 2" in header
+        for title in STATUTES.values():
+            assert title not in header, header
+    # ... while a page of wishes does name its statute.
+    first = next(p for p in pages if "KN-2026-0006 · Knelpunt 6" in p and "...." not in p)
+    assert "Algemene wet bestuursrecht (BWBR0005537)" in _top(first)
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext niet geïnstalleerd")
+def test_a_wish_that_runs_on_repeats_its_reference_and_a_heading_never_ends_a_page(rendered):
+    pages = _page_texts(rendered.pdf)
+    continued = 0
+    for index, page in enumerate(pages):
+        top = _top(page)
+        match = re.search(r"(KN-2026-\d{4}) · .*\(vervolg\)", top)
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        starts_with_wish = len(lines) > 3 and re.match(r"^KN-2026-\d{4} · ", lines[3])
+        if match:
+            continued += 1
+            # The previous page holds the start of that wish, this page its rest.
+            assert f"{match.group(1)} · " in pages[index - 1], match.group(1)
+            assert not starts_with_wish
+        # A wish's heading is followed on its page by its facts and the start of its text.
+        for found in re.finditer(r"^(KN-2026-\d{4}) · [^\n]*$", page, re.MULTILINE):
+            rest = page[found.end() :]
+            if "...." in page:
+                break  # the contents page
+            assert "Wettelijke grondslag" in rest and "Probleem" in rest, found.group(1)
+    assert continued > 5
+
+
+def test_the_cover_shows_the_ministrys_name_and_keeps_the_tooi_uri_in_the_metadata(rendered):
+    reader = _reader(rendered.pdf)
+    cover = reader.pages[0].extract_text()
+    assert "identifier.overheid.nl" not in cover
+    assert "Justitie en Veiligheid" in cover
+    with pikepdf.open(io.BytesIO(rendered.pdf)) as document:
+        meta = document.open_metadata()
+        assert JENV.tooi in str(meta["pdf:Keywords"])
+    assert rendered.twin["package"]["ministry"]["tooi"] == JENV.tooi
 
 
 def test_running_header_and_footer(rendered):
@@ -293,7 +383,9 @@ def test_the_embedded_json_is_the_twin_and_equals_what_the_pdf_shows(rendered):
         )
 
     twin = json.loads(embedded)
-    text = _flat(" ".join(page.extract_text() for page in reader.pages))
+    # The wishes as the body shows them, after the contents pages (which list them too).
+    texts = [page.extract_text() for page in reader.pages]
+    text = _flat(" ".join(t for t in texts if "....." not in t))
     starts = [text.index(f"{w['reference']} · {w['title']}") for w in twin["wishes"]]
     assert starts == sorted(starts)
     ends = [*starts[1:], text.index("Bijlage: pilots en gemeenten", starts[-1])]
@@ -319,7 +411,8 @@ def test_changes_previous_answers_relations_and_law_links_are_shown(rendered):
     assert "Gewijzigd (1) KN-2026-0001" in text
     assert "Niet meer opgenomen (1) KN-2026-0099: Een afgerond knelpunt" in text
     assert "In behandeling (10 februari 2026)" in text
-    assert "Hangt af van KN-2026-0001" in text
+    assert f"Hangt af van KN-2026-0001 (pagina {_page_of(reader, 'KN-2026-0001')})" in text
+    assert f"{ITEMS[0].title} (in dit pakket)." in text
     assert "Gedeeld knelpunt: ook voorgelegd aan VWS." in text
     assert "Hierbij het pakket." in text
     uris = {
@@ -329,6 +422,10 @@ def test_changes_previous_answers_relations_and_law_links_are_shown(rendered):
         if "/A" in annotation and "/URI" in annotation.A
     }
     assert "https://wetten.overheid.nl/jci1.3:c:BWBR0002656&artikel=19h&lid=2" in uris
+
+
+def _page_of(reader: pypdf.PdfReader, reference: str) -> int:
+    return next(page for level, title, page in _outline(reader) if title.startswith(reference))
 
 
 def _fonts(resources: Any, seen: set[int], found: list[tuple[str, bool]]) -> None:
@@ -428,3 +525,66 @@ def test_a_built_package_holds_exactly_the_ministrys_wishes(app, db, make_pilot,
     embedded = next(iter(reader.attachments.values()))[0]
     assert embedded == storage.get(db, stored.json_storage_key)
     assert f"pagina 1 van {stored.page_count}" in _flat(reader.pages[0].extract_text())
+
+
+def test_a_dependency_outside_the_package_says_where_that_wish_stands(
+    app, db, make_pilot, make_wish
+):
+    from bundler import storage
+    from bundler.enums import AnswerStatus, RelationKind, WishState
+    from bundler.models import PackageVersion, WishRelation
+    from tests.package_helpers import answer, build, make_story
+
+    story = make_story(make_pilot, make_wish, app)
+    withdrawn = make_wish(story.raising, state=WishState.WITHDRAWN, title="Ingetrokken wens")
+    realised = make_wish(story.raising, state=WishState.OFFERED, title="Al geregeld")
+    answer(app, realised.id, "BZK", AnswerStatus.REALISED, effective_date=dt.date(2026, 7, 1))
+    for related, kind in (
+        (story.bzk, RelationKind.DEPENDS_ON),
+        (withdrawn, RelationKind.DEPENDS_ON),
+        (realised, RelationKind.FOLLOWS_FROM),
+        (story.birth, RelationKind.DEPENDS_ON),
+    ):
+        db.add(WishRelation(wish_id=story.death.id, related_id=related.id, kind=kind))
+    db.commit()
+    bzk = build(app, "BZK")
+    assert bzk is not None
+    version = build(app, "JenV")
+    text = _flat(
+        " ".join(
+            p.extract_text()
+            for p in _reader(storage.get(db, db.get(PackageVersion, version.id).storage_key)).pages
+        )
+    )
+    assert (
+        f"Hangt af van {story.bzk.reference}: BZK-knelpunt (aangeboden aan het ministerie van "
+        f"Binnenlandse Zaken en Koninkrijksrelaties in pakket {bzk.package.number})." in text
+    )
+    assert f"{withdrawn.reference}: Ingetrokken wens (ingetrokken door de pilot)." in text
+    assert f"Volgt uit {realised.reference}: Al geregeld (gerealiseerd per 1 juli 2026" in text
+    assert f"Hangt af van {story.birth.reference} (pagina " in text
+    assert "Geboorteaangifte alleen aan het loket (in dit pakket)." in text
+
+
+def test_the_cover_letter_is_laid_out_as_a_government_letter(rendered):
+    reader = _reader(rendered.pdf)
+    page = next(
+        p.extract_text()
+        for p in reader.pages
+        if "Hoogachtend" in p.extract_text() and "....." not in p.extract_text()
+    )
+    text = _flat(page)
+    order = [
+        "Aan de minister van Justitie en Veiligheid Postbus 20301 2500 EH Den Haag",
+        "Datum 27 februari 2026",
+        "Betreft Aanbieding knelpunten uit innovatiepilots",
+        "Geachte minister,",
+        "Hierbij het pakket.",
+        "Hoogachtend,",
+        "drs. A.B. de Vries Programmadirecteur Ruimte voor Innovatie",
+    ]
+    positions = [text.index(part) for part in order]
+    assert positions == sorted(positions)
+    # The sender's column: the office, its reference, the package and its JSON twin.
+    for part in ("Ons kenmerk PB-RVI/2026/0117", f"Pakket {NUMBER} versie 2", "Bijlage"):
+        assert part in text
