@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.routing import BuildError, MapAdapter
 
 from bundler.enums import Role, WishState
@@ -175,6 +175,18 @@ def notifications_for(context: _Flush, audit_event: AuditEvent) -> int:
     return 0
 
 
+def _preload(session: Session, audit_events: list[AuditEvent]) -> None:
+    """Load the wishes of many events with their supports in one query (a package build
+    offers hundreds at once), instead of one lazy load per wish."""
+    ids = {
+        int(e.object_id) for e in audit_events if e.object_type == "wish" and e.object_id.isdigit()
+    }
+    if len(ids) > 1:
+        session.scalars(
+            select(Wish).where(Wish.id.in_(ids)).options(selectinload(Wish.supports))
+        ).all()
+
+
 def install(app: Flask, on_commit: Callable[[], None]) -> None:
     """Derive notifications on every session of this app; call `on_commit` after a commit
     that made some (it queues the mail job)."""
@@ -191,6 +203,7 @@ def install(app: Flask, on_commit: Callable[[], None]) -> None:
         if not audit_events:
             return
         context = _Flush(session, urls)
+        _preload(session, audit_events)
         made = sum(notifications_for(context, e) for e in audit_events)
         if made:
             session.info[PENDING] = True
