@@ -74,7 +74,7 @@ class Statute(Base):
     title: Mapped[str] = mapped_column(String(250))
     short_title: Mapped[str] = mapped_column(String(100), default="")
     citation_title: Mapped[str] = mapped_column(String(250), default="")
-    kind: Mapped[str] = mapped_column(String(20), default="wet")
+    kind: Mapped[str] = mapped_column(String(32), default="wet")
     # Retired regulations stay (wishes and packages refer to them) but are offered no more.
     retired_on: Mapped[dt.date | None]
 

@@ -22,7 +22,7 @@ def upgrade() -> None:
             sa.Column("citation_title", sa.String(length=250), nullable=False, server_default="")
         )
         batch.add_column(
-            sa.Column("kind", sa.String(length=20), nullable=False, server_default="wet")
+            sa.Column("kind", sa.String(length=32), nullable=False, server_default="wet")
         )
         batch.add_column(sa.Column("retired_on", sa.Date(), nullable=True))
     with op.batch_alter_table("statute_ministry") as batch:
