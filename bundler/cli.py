@@ -78,7 +78,8 @@ def init_db() -> None:
     for plan in plans:
         # A cabinet change moves nothing by itself: the office reviews it first.
         click.echo(
-            f"kabinetswissel: {plan.ministry.code} opgeheven, opvolger {plan.successor.code}; "
+            f"kabinetswissel: {plan.ministry.code} opgeheven, opvolger "
+            f"{'/'.join(m.code for m in plan.successors)}; "
             "controleer op /wetten/kabinetswissel of met `bundler apply-succession`"
         )
 

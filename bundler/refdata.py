@@ -27,6 +27,7 @@ DATA = Path(__file__).parent / "data"
 # Package numbers write these abbreviations in capitals (DEF-2026-01, FIN-2026-02).
 CODE_OVERRIDES = {"Def": "DEF", "Fin": "FIN"}
 _SUCCESSOR = re.compile(r"(?:merged|absorbed)[^;]*?into (mnre\d{4})")
+_SPLIT = re.compile(r"split[^;]*? into ((?:mnre\d{4}(?:,\s*|\s+and\s+|\s+en\s+)?)+)")
 _CBS_CODE = re.compile(r"^GM\d{4}$")
 
 
@@ -124,6 +125,11 @@ def load_ministries(session: Session, text: str) -> LoadReport:
         successor = by_tooi.get(values["successor"]) if values["successor"] else None
         if ministry.successor is not successor:
             ministry.successor = successor
+        split = _SPLIT.search(values["notes"])
+        codes = re.findall(r"mnre\d{4}", split.group(1)) if split else []
+        parts = [by_tooi[c] for c in codes if c in by_tooi]
+        if {m.id for m in ministry.split_into} != {m.id for m in parts}:
+            ministry.split_into = parts
     return report
 
 

@@ -84,8 +84,18 @@ def _schema(database_url: str) -> str:
     with Session(engine) as session:
         load_reference_data(session)
         session.commit()
+    _loaded_statutes[str(engine.url)] = _statute_rows(engine)
     engine.dispose()
     return database_url
+
+
+# The statute catalogue as loaded; a test (or the fuzzer) that edits it gets it back.
+STATUTE_ROWS = text(
+    "SELECT s.bwb_id, s.title, s.short_title, s.citation_title, s.kind, s.retired_on,"
+    " sm.ministry_id, sm.valid_from, sm.valid_until FROM statute s"
+    " LEFT JOIN statute_ministry sm ON sm.statute_id = s.id ORDER BY s.bwb_id, sm.ministry_id"
+)
+_loaded_statutes: dict[str, list[Any]] = {}
 
 
 def _empty_tables(app: Flask) -> None:
@@ -98,6 +108,22 @@ def _empty_tables(app: Flask) -> None:
         else:
             for table in tables:
                 connection.execute(table.delete())
+        loaded = _loaded_statutes.get(str(engine.url))
+        changed = loaded is not None and list(connection.execute(STATUTE_ROWS)) != loaded
+        if changed:
+            connection.execute(text("DELETE FROM statute_ministry"))
+            connection.execute(text("DELETE FROM statute"))
+    if changed:
+        from sqlalchemy.orm import Session
+
+        with Session(engine) as session:
+            load_reference_data(session)
+            session.commit()
+
+
+def _statute_rows(engine: Any) -> list[Any]:
+    with engine.connect() as connection:
+        return list(connection.execute(STATUTE_ROWS))
 
 
 @pytest.fixture

@@ -15,9 +15,12 @@ from tests.conftest import _empty_tables
 
 
 @pytest.fixture
-def restore_reference(app: Flask) -> Iterator[None]:
+def restore_reference(app: Flask, db: Session) -> Iterator[None]:
     """Put the shipped statutes and ministries back after a test that changed them."""
     yield
+    # The test's session must let go first: PostgreSQL's TRUNCATE waits for its locks.
+    db.rollback()
+    db.close()
     _empty_tables(app)
     engine = app.extensions["bundler.engine"]
     with Session(engine) as session:

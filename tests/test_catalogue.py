@@ -164,13 +164,19 @@ def test_delete_is_refused_while_a_wish_refers_to_it(
 ) -> None:
     make_wish(make_pilot(), statute="BWBR0005416")
     page = "/wetten/BWBR0005416/bewerken"
-    response = post_form(client, "/wetten/BWBR0005416/verwijderen", {"confirm": "ja"}, page=page)
+    response = post_form(
+        client, "/wetten/BWBR0005416/verwijderen", {"confirm": "BWBR0005416"}, page=page
+    )
     assert response.status_code == 303
     assert statute(db, "BWBR0005416") is not None
     shown = client.get(page).get_data(as_text=True)
     assert "1 knelpunten verwijzen naar deze regeling" in shown
     # One no wish refers to goes.
-    response = post_form(client, "/wetten/BWBR0004627/verwijderen", {"confirm": "ja"}, page=page)
+    wrong = post_form(client, "/wetten/BWBR0004627/verwijderen", {"confirm": "ja"}, page=page)
+    assert wrong.status_code == 400
+    response = post_form(
+        client, "/wetten/BWBR0004627/verwijderen", {"confirm": "BWBR0004627"}, page=page
+    )
     assert response.status_code == 302
     assert statute(db, "BWBR0004627") is None
     assert "statute.deleted" in actions(db)

@@ -64,6 +64,12 @@ def add_wish(db: Session, pilot: Pilot, reference: str, state: WishState) -> Wis
     return wish
 
 
+def codes(db: Session, wish: Wish) -> list[str]:
+    found = db.get(Wish, wish.id)
+    assert found is not None
+    return [m.code for m in found.ministries]
+
+
 def ministry(db: Session, code: str) -> Ministry:
     return db.scalars(select(Ministry).where(Ministry.code == code)).one()
 
@@ -171,3 +177,85 @@ def test_apply_succession_cli_lists_then_moves(
     assert moved.exit_code == 0 and "verplaatst" in moved.output
     db.expire_all()
     assert db.get(User, user.id).ministry.code == "EZK"  # type: ignore[union-attr]
+
+
+def test_a_split_ministry_asks_per_statute(
+    app: Flask,
+    db: Session,
+    make_pilot: Callable[..., Pilot],
+    make_user: Callable[..., User],
+    restore_reference: None,
+) -> None:
+    pilot = make_pilot()
+    # Suppose Asiel en Migratie had been split over BZK and JenV instead of merged into JenV.
+    aenm, bzk, jenv = ministry(db, "AenM"), ministry(db, "BZK"), ministry(db, "JenV")
+    aenm.successor = None
+    aenm.split_into = [bzk, jenv]
+    statutes = {}
+    for bwb_id in ("BWBR0005212", "BWBR0004627"):  # Paspoortwet, Kieswet
+        statute = db.scalars(select(Statute).where(Statute.bwb_id == bwb_id)).one()
+        statute.responsibilities = [StatuteResponsibility(ministry=aenm)]
+        statutes[bwb_id] = statute
+    db.commit()
+    try:
+        wishes = {}
+        for reference, bwb_id in (
+            ("KN-2025-0911", "BWBR0005212"),
+            ("KN-2025-0912", "BWBR0004627"),
+            ("KN-2025-0913", None),
+        ):
+            wish = Wish(
+                reference=reference,
+                title=reference,
+                statute=statutes[bwb_id] if bwb_id else None,
+                pilot_id=pilot.id,
+                state=WishState.ACCEPTED,
+                ministries=[aenm],
+            )
+            db.add(wish)
+            wishes[reference] = wish
+        user = make_user(Role.MINISTRY, ministry="AenM")
+        db.commit()
+        plan = succession.pending(db)[0]
+        assert plan.split and [m.code for m in plan.successors] == ["BZK", "JenV"]
+
+        office = sign_in(app, make_user(Role.OFFICE))
+        page = office.get("/wetten/kabinetswissel").get_data(as_text=True)
+        assert "Opvolger voor Paspoortwet" in page and "Opvolger voor Kieswet" in page
+        db.rollback()
+        # Without a choice per statute nothing moves.
+        refused = post_form(
+            office, "/wetten/kabinetswissel/AenM", {"confirm": "ja"}, page="/wetten"
+        )
+        assert refused.status_code == 303
+        db.expire_all()
+        assert [m.code for m in db.get(Wish, wishes["KN-2025-0911"].id).ministries] == ["AenM"]  # type: ignore[union-attr]
+        choice = {
+            "confirm": "ja",
+            f"statute-{statutes['BWBR0005212'].id}": "BZK",
+            f"statute-{statutes['BWBR0004627'].id}": "JenV",
+            "rest": "JenV",
+        }
+        assert (
+            post_form(office, "/wetten/kabinetswissel/AenM", choice, page="/wetten").status_code
+            == 302
+        )
+        db.expire_all()
+        moved = {r: [m.code for m in db.get(Wish, w.id).ministries] for r, w in wishes.items()}  # type: ignore[union-attr]
+        assert moved == {
+            "KN-2025-0911": ["BZK"],
+            "KN-2025-0912": ["JenV"],
+            "KN-2025-0913": ["JenV"],
+        }
+        paspoortwet = db.scalars(select(Statute).where(Statute.bwb_id == "BWBR0005212")).one()
+        assert [(p.code, p.valid_from) for p in refdata.statute_periods(paspoortwet)] == [
+            ("AenM", None),
+            ("BZK", dt.date(2026, 2, 23)),
+        ]
+        assert db.get(User, user.id).ministry.code == "JenV"  # type: ignore[union-attr]
+    finally:
+        db.rollback()
+        aenm = ministry(db, "AenM")
+        aenm.successor = ministry(db, "JenV")
+        aenm.split_into = []
+        db.commit()

@@ -12,6 +12,7 @@ from bundler.catalogue import succession
 from bundler.db import get_session
 from bundler.enums import Role
 from bundler.models import Ministry
+from bundler.rules import RuleError
 from bundler.web import commit_or_409, current_actor
 from forms.catalogue import SuccessionForm
 
@@ -41,14 +42,31 @@ def apply(code: str) -> ResponseReturnValue:
     if not plan:
         flash(_("Er is niets meer te verplaatsen."), "info")
         return redirect(url_for("catalogue.succession"))
-    succession.apply(db, plan, actor=current_actor())
+    # A split asks, per statute, which successor takes it over.
+    by_code = {m.code: m for m in plan.successors}
+    choice = {
+        r.statute_id: by_code.get(request.form.get(f"statute-{r.statute_id}", ""))
+        for r in plan.responsibilities
+    }
+    try:
+        succession.apply(
+            db,
+            plan,
+            actor=current_actor(),
+            per_statute={k: m for k, m in choice.items() if m is not None},
+            rest=by_code.get(request.form.get("rest", "")),
+        )
+    except RuleError as error:
+        db.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("catalogue.succession")), 303
     commit_or_409(db)
     flash(
         _(
             "Verplaatst van %(old)s naar %(new)s per %(date)s: %(wishes)s knelpunten, "
             "%(statutes)s wetten, %(users)s gebruikers.",
             old=plan.ministry.code,
-            new=plan.successor.code,
+            new="/".join(m.code for m in plan.successors),
             date=plan.start.strftime("%d-%m-%Y"),
             wishes=len(plan.wishes),
             statutes=len(plan.responsibilities),

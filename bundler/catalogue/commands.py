@@ -49,12 +49,15 @@ def apply_succession(yes: bool) -> None:
             click.echo("geen opgeheven ministeries met iets te verplaatsen")
             return
         for plan in plans:
+            targets = "/".join(m.code for m in plan.successors)
             click.echo(
-                f"{plan.ministry.code} -> {plan.successor.code} per {plan.start.isoformat()}: "
+                f"{plan.ministry.code} -> {targets} per {plan.start.isoformat()}: "
                 f"{len(plan.wishes)} knelpunten, {len(plan.responsibilities)} wetten, "
                 f"{len(plan.users)} gebruikers"
             )
-            if yes:
+            if plan.split:
+                click.echo("  gesplitst: kies per wet een opvolger op /wetten/kabinetswissel")
+            elif yes:
                 succession.apply(session, plan, actor=None)
         if not yes:
             click.echo("Controleer en bevestig op /wetten/kabinetswissel, of herhaal met --yes.")

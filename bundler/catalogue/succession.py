@@ -13,16 +13,26 @@ the successor's users read them as history (`predecessor_ids`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bundler import audit
 from bundler.enums import WishState
-from bundler.models import Ministry, StatuteResponsibility, User, Wish, wish_ministry
+from bundler.models import (
+    Ministry,
+    StatuteResponsibility,
+    User,
+    Wish,
+    ministry_split,
+    wish_ministry,
+)
 from bundler.office.ops import touch
 from bundler.responsibility import current_code
+from bundler.rules import RuleError
 from bundler.wish_items import ministry_spans
 
 # Wishes that are done with: they stay with the ministry of their time.
@@ -31,13 +41,23 @@ CLOSED = (WishState.CONCEPT, WishState.REJECTED, WishState.MERGED, WishState.WIT
 
 @dataclass
 class Plan:
-    """What moves from an ended ministry to its successor."""
+    """What moves from an ended ministry to its successor (or successors, when split)."""
 
     ministry: Ministry
-    successor: Ministry
+    successors: list[Ministry]
     wishes: list[Wish] = field(default_factory=list)
     responsibilities: list[StatuteResponsibility] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
+
+    @property
+    def successor(self) -> Ministry:
+        """The successor of a merge; the first of a split."""
+        return self.successors[0]
+
+    @property
+    def split(self) -> bool:
+        """Tell whether the office must choose a successor per statute."""
+        return len(self.successors) > 1
 
     @property
     def end(self) -> dt.date:
@@ -55,7 +75,8 @@ class Plan:
 
 def plan_for(session: Session, ministry: Ministry) -> Plan | None:
     """Describe what would move from an ended ministry; None if it has not ended or no successor."""
-    if ministry.valid_until is None or ministry.successor is None:
+    successors = [ministry.successor] if ministry.successor else list(ministry.split_into)
+    if ministry.valid_until is None or not successors:
         return None
     wishes = session.scalars(
         select(Wish)
@@ -74,7 +95,7 @@ def plan_for(session: Session, ministry: Ministry) -> Plan | None:
     )
     return Plan(
         ministry=ministry,
-        successor=ministry.successor,
+        successors=successors,
         wishes=list(wishes),
         responsibilities=[
             r for r in held if r.valid_until is None or r.valid_until > ministry.valid_until
@@ -88,18 +109,53 @@ def pending(session: Session, on: dt.date | None = None) -> list[Plan]:
     on = on or dt.date.today()
     ended = session.scalars(
         select(Ministry)
-        .where(Ministry.valid_until < on, Ministry.successor_id.is_not(None))
+        .where(
+            Ministry.valid_until < on,
+            or_(
+                Ministry.successor_id.is_not(None),
+                Ministry.id.in_(select(ministry_split.c.ministry_id)),
+            ),
+        )
         .order_by(Ministry.code)
     )
     plans = [plan_for(session, m) for m in ended]
     return [p for p in plans if p]
 
 
-def apply(session: Session, plan: Plan, *, actor: User | None) -> None:
-    """Move everything in the plan to the successor, dated at the end date (caller commits)."""
-    old, new, start = plan.ministry, plan.successor, plan.start
-    note = f"kabinetswissel: {old.code} opgeheven per {plan.end.isoformat()}, opvolger {new.code}"
+def _targets(
+    plan: Plan, per_statute: Mapping[int, Ministry], rest: Ministry | None
+) -> tuple[dict[int, Ministry], Ministry]:
+    """Check the office's choices for a split; a merge needs none."""
+    if not plan.split:
+        return {r.statute_id: plan.successor for r in plan.responsibilities}, plan.successor
+    allowed = {m.id for m in plan.successors}
+    chosen = {r.statute_id: per_statute.get(r.statute_id) for r in plan.responsibilities}
+    if any(m is None or m.id not in allowed for m in chosen.values()):
+        raise RuleError(_l("Kies per wet een opvolger."), "statute")
+    if rest is None or rest.id not in allowed:
+        raise RuleError(_l("Kies de opvolger voor de overige knelpunten en gebruikers."), "rest")
+    return {k: m for k, m in chosen.items() if m is not None}, rest
+
+
+def apply(
+    session: Session,
+    plan: Plan,
+    *,
+    actor: User | None,
+    per_statute: Mapping[int, Ministry] | None = None,
+    rest: Ministry | None = None,
+) -> None:
+    """Move everything in the plan to the successor, dated at the end date (caller commits).
+
+    A split ministry moves each statute, and the wishes on it, to the successor the office
+    chose for that statute; its other wishes and its users to `rest`.
+    """
+    by_statute, default = _targets(plan, per_statute or {}, rest)
+    old, start = plan.ministry, plan.start
+    names = "/".join(m.code for m in plan.successors)
+    note = f"kabinetswissel: {old.code} opgeheven per {plan.end.isoformat()}, opvolger {names}"
     for wish in plan.wishes:
+        new = by_statute.get(wish.statute_id or 0, default)
         before = [m.code for m in wish.ministries]
         kept = [m for m in wish.ministries if m.id != old.id]
         wish.ministries = sorted({*kept, new}, key=lambda m: m.code)
@@ -114,7 +170,7 @@ def apply(session: Session, plan: Plan, *, actor: User | None) -> None:
             summary=f"{wish.reference}: {note}",
         )
     for held in plan.responsibilities:
-        statute = held.statute
+        statute, new = held.statute, by_statute[held.statute_id]
         held.valid_until = plan.end
         if not any(r.ministry_id == new.id for r in statute.responsibilities):
             statute.responsibilities.append(StatuteResponsibility(ministry=new, valid_from=start))
@@ -128,6 +184,7 @@ def apply(session: Session, plan: Plan, *, actor: User | None) -> None:
             summary=f"{statute.bwb_id}: {note}",
         )
     for user in plan.users:
+        new = default
         user.ministry = new
         audit.record(
             session,
@@ -144,7 +201,7 @@ def apply(session: Session, plan: Plan, *, actor: User | None) -> None:
         actor=actor,
         obj=old,
         after={
-            "successor": new.code,
+            "successor": names,
             "per": start.isoformat(),
             "wishes": [w.reference for w in plan.wishes],
             "statutes": [r.statute.bwb_id for r in plan.responsibilities],

@@ -193,7 +193,8 @@ def delete(bwb_id: str) -> ResponseReturnValue:
     """Delete a regulation no wish refers to."""
     statute = _load(bwb_id)
     form = DeleteForm(request.form)
-    if not form.validate():
+    # The button posts the BWB id it deletes: a replayed or generic form deletes nothing.
+    if not form.validate() or form.confirm.data != statute.bwb_id:
         abort(400)
     db = get_session()
     try:

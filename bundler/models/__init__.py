@@ -33,6 +33,7 @@ from bundler.models.reference import (
     Ministry,
     Municipality,
     Statute,
+    ministry_split,
     statute_ministry,
 )
 from bundler.models.security import RecoveryCode
@@ -84,6 +85,7 @@ __all__ = [
     "WishRelation",
     "WishState",
     "WishSupport",
+    "ministry_split",
     "pilot_member",
     "statute_ministry",
     "utcnow",

@@ -26,6 +26,14 @@ statute_ministry = Table(
     Column("valid_until", Date, nullable=True),
 )
 
+# A ministry split across several successors (a merge uses Ministry.successor).
+ministry_split = Table(
+    "ministry_split",
+    Base.metadata,
+    Column("ministry_id", ForeignKey("ministry.id", ondelete="CASCADE"), primary_key=True),
+    Column("successor_id", ForeignKey("ministry.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Ministry(Base):
     """A ministry as registered in TOOI, with its validity period and successor."""
@@ -43,6 +51,12 @@ class Ministry(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
     successor: Mapped[Ministry | None] = relationship(remote_side=[id])
+    split_into: Mapped[list[Ministry]] = relationship(
+        secondary=ministry_split,
+        primaryjoin=lambda: Ministry.id == ministry_split.c.ministry_id,
+        secondaryjoin=lambda: Ministry.id == ministry_split.c.successor_id,
+        order_by=lambda: Ministry.code,
+    )
     # Every statute the ministry ever held; changes go through Statute.responsibilities.
     statutes: Mapped[list[Statute]] = relationship(
         secondary=statute_ministry,
@@ -74,7 +88,7 @@ class Statute(Base):
     title: Mapped[str] = mapped_column(String(250))
     short_title: Mapped[str] = mapped_column(String(100), default="")
     citation_title: Mapped[str] = mapped_column(String(250), default="")
-    kind: Mapped[str] = mapped_column(String(20), default="wet")
+    kind: Mapped[str] = mapped_column(String(32), default="wet")
     # Retired regulations stay (wishes and packages refer to them) but are offered no more.
     retired_on: Mapped[dt.date | None]
 

@@ -1,4 +1,4 @@
-"""Statute catalogue: kind, citation title, retirement, dated responsibility; link proposals
+"""Statute catalogue: kind, citation title, retirement, dated responsibility, proposals, splits
 
 Revision ID: 0004_i12_catalogue
 Revises: 0004_i15_scale
@@ -17,12 +17,20 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "ministry_split",
+        sa.Column("ministry_id", sa.Integer(), nullable=False),
+        sa.Column("successor_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["ministry_id"], ["ministry.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["successor_id"], ["ministry.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("ministry_id", "successor_id"),
+    )
     with op.batch_alter_table("statute") as batch:
         batch.add_column(
             sa.Column("citation_title", sa.String(length=250), nullable=False, server_default="")
         )
         batch.add_column(
-            sa.Column("kind", sa.String(length=20), nullable=False, server_default="wet")
+            sa.Column("kind", sa.String(length=32), nullable=False, server_default="wet")
         )
         batch.add_column(sa.Column("retired_on", sa.Date(), nullable=True))
     with op.batch_alter_table("statute_ministry") as batch:
@@ -35,6 +43,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("ministry_split")
     with op.batch_alter_table("wish") as batch:
         batch.drop_column("proposed_bwb_id")
     with op.batch_alter_table("statute_ministry") as batch:
