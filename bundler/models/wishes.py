@@ -163,6 +163,9 @@ class Answer(Base):
     """A ministry's answer on a wish; every answer is kept, the newest one counts."""
 
     __tablename__ = "answer"
+    # Two colleagues answering on the same newest answer at once: the second insert finds
+    # its number taken (issue 10, finding 6) and gets the 409 page.
+    __table_args__ = (UniqueConstraint("wish_id", "ministry_id", "sequence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wish_id: Mapped[int] = mapped_column(ForeignKey("wish.id", ondelete="CASCADE"), index=True)
@@ -173,6 +176,8 @@ class Answer(Base):
     reasons: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    # 1 for a ministry's first answer on the wish, then 2, 3, ...
+    sequence: Mapped[int] = mapped_column(default=1, server_default="1")
 
     wish: Mapped[Wish] = relationship(back_populates="answers")
     ministry: Mapped[Ministry] = relationship()
