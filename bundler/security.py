@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request, session, url_for
@@ -79,6 +80,45 @@ def _is_local_path(target: str) -> bool:
         and target.startswith("/")
         and not target.startswith("//")
     )
+
+
+# -- throttling wherever a secret is checked (finding 5 of issue 10) -----------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _secret_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _check_failed(response: Response) -> bool:
+    # Every such form redirects when the secret was right; anything else counts as a guess.
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"address:{get_remote_address()}"
+
+
+def throttle_secret_checks(view: F) -> F:
+    """Throttle a view that checks a password, TOTP code or recovery code, as sign-in is:
+    LOGIN_RATE_LIMIT failed attempts per address and per account.
+
+    The budgets are shared by every view so decorated, so a guesser cannot spread guesses
+    over forms, nor over addresses; a right answer (a redirect) costs nothing.
+    """
+    wrapped: Callable[..., Any] = view
+    for scope, key_func in (("secret-account", _account_key), ("secret-address", None)):
+        wrapped = limiter.shared_limit(
+            _secret_limit,
+            scope=scope,
+            key_func=key_func,
+            methods=["POST"],
+            deduct_when=_check_failed,
+        )(wrapped)
+    return cast(F, wrapped)
 
 
 def init_app(app: Flask) -> None:
