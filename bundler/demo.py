@@ -428,6 +428,7 @@ def load(session: Session, *, today: dt.date | None = None) -> list[DemoAccount]
                 status=AnswerStatus.RECEIVED,
                 answered_by=minister,
                 answered_at=now - dt.timedelta(days=200),
+                sequence=1,
             ),
             Answer(
                 wish=death,
@@ -438,6 +439,7 @@ def load(session: Session, *, today: dt.date | None = None) -> list[DemoAccount]
                 "van overlijden volledig digitaal doen. Geboorte en huwelijk volgen.",
                 answered_by=minister,
                 answered_at=now - dt.timedelta(days=160),
+                sequence=2,
             ),
         ]
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -25,6 +27,9 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+# Every file the app sends for download (attachments, packages, exports): never rendered as a
+# page of this site, even if a browser were made to show it inline.
+DOWNLOAD_CSP = f"{CSP}; sandbox"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # URL prefixes where no cookie authenticates anything (the API takes bearer tokens only).
 COOKIELESS = "bundler.security.cookieless"
@@ -121,8 +126,29 @@ def throttle_secret_checks(view: F) -> F:
     return cast(F, wrapped)
 
 
+# Folders only the app's own account may enter (the database, uploads and storage live there).
+PRIVATE_DIR_MODE = 0o700
+
+
+def make_private_folders(app: Flask) -> None:
+    """Create instance/, the upload and the storage folder, readable by the app user only."""
+    for key in ("UPLOAD_FOLDER", "STORAGE_FOLDER"):
+        _private_dir(Path(app.config[key]))
+    _private_dir(Path(app.instance_path))
+
+
+def _private_dir(path: Path) -> None:
+    try:
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        if path.stat().st_uid == os.getuid():
+            os.chmod(path, PRIVATE_DIR_MODE)
+    except OSError:  # a read-only or foreign folder: the operator's choice, not fatal
+        return
+
+
 def init_app(app: Flask) -> None:
     """Register the bounded id converter, the request hooks and the rate limiter."""
+    make_private_folders(app)
     # Replaces the built-in "int": rules added after this (every blueprint) are bounded.
     app.url_map.converters["int"] = BoundedIntConverter
     proxies = int(app.config["TRUSTED_PROXIES"])
@@ -182,6 +208,17 @@ def enforce_session_lifetime() -> None:
     if started is None or utcnow().timestamp() - float(started) > limit:
         logout_user()
         session.clear()
+
+
+R = TypeVar("R", bound=Response)
+
+
+def as_download(response: R) -> R:
+    """Mark a response as a file download: sandboxed, not sniffed, not cached."""
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def set_security_headers(response: Response) -> Response:
