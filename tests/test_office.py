@@ -46,7 +46,7 @@ def office_routes(app):
 
 
 def fill(rule, reference):
-    values = {"reference": reference, "fmt": "csv"}
+    values = {"reference": reference, "fmt": "csv", "support_id": 1}
     return rule.build({k: values[k] for k in rule.arguments})[1]
 
 
