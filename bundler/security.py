@@ -108,22 +108,22 @@ def _account_key() -> str:
 
 
 def throttle_secret_checks(view: F) -> F:
-    """Throttle a view that checks a password, TOTP code or recovery code, as sign-in is:
-    LOGIN_RATE_LIMIT failed attempts per address and per account.
+    """Throttle a view that checks a password, TOTP code or recovery code of the signed-in
+    account: LOGIN_RATE_LIMIT failed attempts per account, as sign-in counts them.
 
-    The budgets are shared by every view so decorated, so a guesser cannot spread guesses
-    over forms, nor over addresses; a right answer (a redirect) costs nothing.
+    One budget is shared by every view so decorated, so a guesser can spread guesses neither
+    over these forms nor over addresses; a right answer (a redirect) costs nothing. (No
+    per-address budget here: colleagues behind one office address must not throttle each
+    other; sign-in and its code step, before anyone is known, count per address too.)
     """
-    wrapped: Callable[..., Any] = view
-    for scope, key_func in (("secret-account", _account_key), ("secret-address", None)):
-        wrapped = limiter.shared_limit(
-            _secret_limit,
-            scope=scope,
-            key_func=key_func,
-            methods=["POST"],
-            deduct_when=_check_failed,
-        )(wrapped)
-    return cast(F, wrapped)
+    limited = limiter.shared_limit(
+        _secret_limit,
+        scope="secret-account",
+        key_func=_account_key,
+        methods=["POST"],
+        deduct_when=_check_failed,
+    )(view)
+    return cast(F, limited)
 
 
 # Folders only the app's own account may enter (the database, uploads and storage live there).

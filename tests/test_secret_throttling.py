@@ -1,7 +1,7 @@
 """Throttling per account wherever a secret is checked (issue 10, finding 5; ASVS 2.2.1).
 
 Turning MFA off, renewing recovery codes, enrolling and changing the password check a TOTP
-code, a recovery code or a password. Each is throttled per address and per account (shared
+code, a recovery code or a password. Each is throttled per account (one budget shared
 across these forms), counting failures only, with the sign-in's LOGIN_RATE_LIMIT: a guesser
 with many addresses gets 429 after five wrong guesses on the account.
 """
