@@ -259,7 +259,7 @@ def store(folder: Path, data: bytes, original_name: str) -> StoredFile:
     if not data:
         raise RuleError(_l("Het bestand is leeg."), "attachments")
     kind = content_type_of(data)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private_mkdir(folder)
     stored_name = secrets.token_hex(16) + EXTENSIONS[kind]
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place below
         dir=folder, prefix=".upload-", delete=False
@@ -281,6 +281,16 @@ def store(folder: Path, data: bytes, original_name: str) -> StoredFile:
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _private_mkdir(folder: Path) -> None:
+    """Create a folder and its missing parents for the app user only (0700)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
 
 
 def path_of(folder: Path, stored_name: str) -> Path:

@@ -131,16 +131,18 @@ PRIVATE_DIR_MODE = 0o700
 
 
 def make_private_folders(app: Flask) -> None:
-    """Create instance/, the upload and the storage folder, readable by the app user only."""
+    """Create instance/ readable by the app user only; close the upload and storage folders
+    to others where they exist (attachments.store creates the upload folder 0700)."""
+    _private_dir(Path(app.instance_path), create=True)
     for key in ("UPLOAD_FOLDER", "STORAGE_FOLDER"):
-        _private_dir(Path(app.config[key]))
-    _private_dir(Path(app.instance_path))
+        _private_dir(Path(app.config[key]), create=False)
 
 
-def _private_dir(path: Path) -> None:
+def _private_dir(path: Path, *, create: bool) -> None:
     try:
-        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-        if path.stat().st_uid == os.getuid():
+        if create:
+            path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        if path.is_dir() and path.stat().st_uid == os.getuid():
             os.chmod(path, PRIVATE_DIR_MODE)
     except OSError:  # a read-only or foreign folder: the operator's choice, not fatal
         return

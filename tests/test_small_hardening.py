@@ -94,7 +94,6 @@ def test_instance_uploads_and_database_are_for_the_app_user_only(
     uploads = Path(app.config["UPLOAD_FOLDER"])
     assert _mode(Path(app.instance_path)) == 0o700
     assert _mode(uploads) == 0o700
-    assert _mode(Path(app.config["STORAGE_FOLDER"])) == 0o700
     stored = db.scalars(select(Attachment.stored_name)).one()
     assert _mode(uploads / stored) == 0o600
     if database_url.startswith("sqlite:///"):
