@@ -167,11 +167,14 @@ def _save(form: PilotForm, pilot: Pilot | None) -> Pilot | None:
         "name": form.name.data or "",
         "description": form.description.data or "",
         "executing_organisation": organisations.get(form.executing_organisation.data or ""),
-        # dict.fromkeys: a tampered form may repeat an id; each counts once.
+        # dict.fromkeys: a tampered form may repeat an id; each counts once. An empty value
+        # passes Optional() (it clears the "not a choice" error), so unknown keys are skipped.
         "municipalities": [
-            municipalities[c] for c in dict.fromkeys(form.municipalities.data or [])
+            municipalities[c]
+            for c in dict.fromkeys(form.municipalities.data or [])
+            if c in municipalities
         ],
-        "members": [members[pk] for pk in dict.fromkeys(form.members.data or [])],
+        "members": [members[pk] for pk in dict.fromkeys(form.members.data or []) if pk in members],
         "actor": current_actor(),
     }
     try:
