@@ -221,3 +221,18 @@ def test_two_ministry_colleagues_answering_at_once(app, server, make_pilot, make
         assert f"Antwoord van collega {loser} in ronde {round_}" in lost.text  # theirs, kept
         assert f"Antwoord van collega {1 - loser} in ronde {round_}" in lost.text  # the other
         assert _count(app, Answer, Answer.wish_id == wish.id) == 1
+
+
+def test_answers_made_without_a_number_get_the_next_free_one(app, db, make_pilot, make_wish):
+    """Direct Answer rows (demo, tests, imports) are numbered per wish and ministry."""
+    from bundler.models import Ministry
+
+    wish = make_wish(make_pilot(), state=S.OFFERED)
+    bzk = db.scalar(select(Ministry).where(Ministry.code == "BZK"))
+    statuses = (AnswerStatus.RECEIVED, AnswerStatus.IN_PROGRESS)
+    db.add_all([Answer(wish_id=wish.id, ministry=bzk, status=status) for status in statuses])
+    db.commit()
+    db.add(Answer(wish_id=wish.id, ministry=bzk, status=AnswerStatus.REALISED))
+    db.commit()
+    numbers = db.scalars(select(Answer.sequence).order_by(Answer.sequence)).all()
+    assert numbers == [1, 2, 3]
