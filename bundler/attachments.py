@@ -20,10 +20,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as safe_xml
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from PIL import Image, UnidentifiedImageError
 
+from bundler.cleaning import strip_bidi
 from bundler.rules import RuleError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -43,11 +46,11 @@ KIND_NAMES = "PDF, ODT, DOCX, XLSX, PNG of JPEG"
 
 # The main part an OOXML package must declare; macro-enabled variants (docm, xlsm) differ.
 _OOXML_MAIN = {
-    DOCX: b'ContentType="application/vnd.openxmlformats-officedocument.'
-    b'wordprocessingml.document.main+xml"',
-    XLSX: b'ContentType="application/vnd.openxmlformats-officedocument.'
-    b'spreadsheetml.sheet.main+xml"',
+    DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
 }
+_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 _SMALL_ENTRY = 1024 * 1024
 _STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z]{3,4}$")
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\"<>:|?*]")
@@ -134,32 +137,103 @@ def _too_many_pixels() -> RuleError:
 
 
 def _office_kind(data: bytes) -> str | None:
-    """Recognise ODT, DOCX and XLSX by the package's declared type, reading small entries only."""
+    """Recognise ODT, DOCX and XLSX by parsing the package's own declaration.
+
+    OOXML: `[Content_Types].xml` must name exactly one main part of a DOCX or XLSX, present
+    in the archive; ODT: the `mimetype` entry and `META-INF/manifest.xml` must both say ODT.
+    Macro-enabled content types (docm, xlsm, xlsb), a `vbaProject.bin` or ODF macro storage
+    (`Basic/`, `Scripts/`) refuse the file. Only small entries are read.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-            if infos and infos[0].filename == "mimetype" and infos[0].file_size < 100:
-                if archive.read(infos[0]).strip() == ODT.encode():
-                    return ODT
+            names = {i.filename for i in infos}
+            if any(_is_macro_part(name) for name in names):
                 return None
-            try:
-                info = archive.getinfo("[Content_Types].xml")
-            except KeyError:
-                return None
-            if info.file_size > _SMALL_ENTRY:
-                return None
-            declared = archive.read(info)
+            if infos and infos[0].filename == "mimetype":
+                return _odt_kind(archive, infos[0])
+            declared = _small_entry(archive, "[Content_Types].xml")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, NotImplementedError, ValueError):
         return None
-    for kind, marker in _OOXML_MAIN.items():
-        if marker in declared:
-            return kind
-    return None
+    if declared is None:
+        return None
+    types = _content_types(declared)
+    if types is None or any(_is_macro_type(t) for t in types.values()):
+        return None
+    mains = [
+        (part, kind) for part, t in types.items() for kind, main in _OOXML_MAIN.items() if t == main
+    ]
+    if len(mains) != 1 or mains[0][0].lstrip("/") not in names:
+        return None
+    return mains[0][1]
+
+
+_MACRO_TYPES = ("macroenabled", "vbaproject", "ms-excel.sheet.binary", "activex")
+
+
+def _is_macro_type(content_type: str) -> bool:
+    return any(marker in content_type.lower() for marker in _MACRO_TYPES)
+
+
+def _is_macro_part(name: str) -> bool:
+    lowered = name.lower()
+    return (
+        lowered.rsplit("/", 1)[-1] == "vbaproject.bin"
+        or lowered.startswith(("basic/", "scripts/"))
+        or "/activex/" in f"/{lowered}"
+    )
+
+
+def _small_entry(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    return archive.read(info) if info.file_size <= _SMALL_ENTRY else None
+
+
+def _content_types(declared: bytes) -> dict[str, str] | None:
+    """Read `[Content_Types].xml`: part name (or `*.ext`) -> content type; None if broken."""
+    try:
+        root = safe_xml.fromstring(declared)
+    except (safe_xml.ParseError, DefusedXmlException, ValueError):
+        return None
+    if root.tag != f"{{{_CT_NS}}}Types":
+        return None
+    types: dict[str, str] = {}
+    for element in root:
+        content_type = element.get("ContentType", "")
+        if element.tag == f"{{{_CT_NS}}}Override":
+            types[element.get("PartName", "")] = content_type
+        elif element.tag == f"{{{_CT_NS}}}Default":
+            types["*." + element.get("Extension", "").lower()] = content_type
+    return types
+
+
+def _odt_kind(archive: zipfile.ZipFile, first: zipfile.ZipInfo) -> str | None:
+    if first.file_size >= 100 or archive.read(first).strip() != ODT.encode():
+        return None
+    manifest = _small_entry(archive, "META-INF/manifest.xml")
+    if manifest is None:
+        return None
+    try:
+        root = safe_xml.fromstring(manifest)
+    except (safe_xml.ParseError, DefusedXmlException, ValueError):
+        return None
+    entries = {
+        e.get(f"{{{_MANIFEST_NS}}}full-path", ""): e.get(f"{{{_MANIFEST_NS}}}media-type", "")
+        for e in root
+        if e.tag == f"{{{_MANIFEST_NS}}}file-entry"
+    }
+    if entries.get("/") != ODT or any(_is_macro_part(path) for path in entries):
+        return None
+    return ODT
 
 
 def clean_name(name: str) -> str:
-    """Keep the last path component of a file name, without control or reserved characters."""
-    name = unicodedata.normalize("NFC", name or "")
+    """Keep the last path component of a file name, without control, bidi or reserved
+    characters."""
+    name = strip_bidi(unicodedata.normalize("NFC", name or ""))
     name = re.split(r"[\\/]", name)[-1]
     name = _UNSAFE_CHARS.sub("", name).strip().lstrip(".").strip()
     if len(name) > 200:
@@ -185,7 +259,7 @@ def store(folder: Path, data: bytes, original_name: str) -> StoredFile:
     if not data:
         raise RuleError(_l("Het bestand is leeg."), "attachments")
     kind = content_type_of(data)
-    folder.mkdir(parents=True, exist_ok=True)
+    _private_mkdir(folder)
     stored_name = secrets.token_hex(16) + EXTENSIONS[kind]
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place below
         dir=folder, prefix=".upload-", delete=False
@@ -195,7 +269,7 @@ def store(folder: Path, data: bytes, original_name: str) -> StoredFile:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o640)
+        os.chmod(handle.name, 0o600)  # the app user only (issue 10)
         os.replace(handle.name, folder / stored_name)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
@@ -207,6 +281,16 @@ def store(folder: Path, data: bytes, original_name: str) -> StoredFile:
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _private_mkdir(folder: Path) -> None:
+    """Create a folder and its missing parents for the app user only (0700)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
 
 
 def path_of(folder: Path, stored_name: str) -> Path:

@@ -30,7 +30,7 @@ from bundler import audit
 from bundler.db import get_session
 from bundler.models import Role, User, utcnow
 from bundler.passwords import check_password, hash_password
-from bundler.security import limiter, safe_next
+from bundler.security import limiter, safe_next, throttle_secret_checks
 from forms.auth import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
@@ -195,6 +195,7 @@ def logout() -> Response:
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
 @login_required
+@throttle_secret_checks
 def change_password() -> Response | str:
     """Change one's own password; other sessions of the account stop working."""
     form = PasswordChangeForm(request.form)

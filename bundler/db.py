@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # The database file (and its -wal/-shm, which copy its mode) for the app user only.
+        for _seq, _name, path in cursor.execute("PRAGMA database_list").fetchall():
+            if path and os.path.isfile(path) and os.stat(path).st_uid == os.getuid():
+                os.chmod(path, 0o600)
         cursor.close()
 
 

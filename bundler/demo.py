@@ -431,6 +431,7 @@ def load(session: Session, *, today: dt.date | None = None) -> list[DemoAccount]
                 status=AnswerStatus.RECEIVED,
                 answered_by=minister,
                 answered_at=now - dt.timedelta(days=200),
+                sequence=1,
             ),
             Answer(
                 wish=death,
@@ -441,6 +442,7 @@ def load(session: Session, *, today: dt.date | None = None) -> list[DemoAccount]
                 "van overlijden volledig digitaal doen. Geboorte en huwelijk volgen.",
                 answered_by=minister,
                 answered_at=now - dt.timedelta(days=160),
+                sequence=2,
             ),
         ]
     )

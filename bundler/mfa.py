@@ -34,7 +34,7 @@ from bundler.auth import login_required
 from bundler.db import get_session, session_scope
 from bundler.enums import Role
 from bundler.models import User
-from bundler.security import limiter
+from bundler.security import limiter, throttle_secret_checks
 from forms.mfa import DisableForm, EnrolForm, RenewCodesForm, VerifyForm
 
 bp = Blueprint("mfa", __name__)
@@ -157,6 +157,7 @@ def _show_codes_once(codes: list[str]) -> Response:
 
 @bp.route("/account/tweestapsverificatie/instellen", methods=["GET", "POST"])
 @login_required
+@throttle_secret_checks
 def setup() -> ResponseReturnValue:
     """Enrol an authenticator app: show the secret as text and QR code, check a first code."""
     user = _current_user_row()
@@ -234,7 +235,7 @@ def _confirmed(form: RenewCodesForm | DisableForm, field: StringField, user: Use
 
 @bp.post("/account/tweestapsverificatie/herstelcodes")
 @login_required
-@limiter.limit(_limit, deduct_when=_is_failure)
+@throttle_secret_checks
 def renew_codes() -> ResponseReturnValue:
     """Replace the recovery codes after a code from the app."""
     user = _current_user_row()
@@ -253,7 +254,7 @@ def renew_codes() -> ResponseReturnValue:
 
 @bp.post("/account/tweestapsverificatie/uitzetten")
 @login_required
-@limiter.limit(_limit, deduct_when=_is_failure)
+@throttle_secret_checks
 def disable() -> ResponseReturnValue:
     """Turn two-step verification off (or start over on a new phone when it is required)."""
     user = _current_user_row()

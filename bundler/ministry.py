@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -222,24 +223,34 @@ def _save_answer(
     if not form.validate():
         return 400
     if (form.seen_answer.data or 0) != (newest.id if newest else 0):
-        form.form_errors.append(
-            _(
-                "Een collega heeft intussen een ander antwoord vastgelegd (zie hieronder). "
-                "Uw antwoord is nog niet opgeslagen; controleer het en verstuur opnieuw."
-            )
-        )
-        form.seen_answer.data = newest.id if newest else 0
-        return 409
+        return _answer_conflict(form, newest)
     db = get_session()
-    record_answer(
-        db,
-        wish,
-        ministry,
-        status=AnswerStatus(form.status.data),
-        link=form.link.data or "",
-        effective_date=form.effective_date.data,
-        reasons=form.reasons.data or "",
-        actor=current_actor(),
-    )
-    db.commit()
+    try:
+        record_answer(
+            db,
+            wish,
+            ministry,
+            status=AnswerStatus(form.status.data),
+            link=form.link.data or "",
+            effective_date=form.effective_date.data,
+            reasons=form.reasons.data or "",
+            actor=current_actor(),
+        )
+        db.commit()
+    except IntegrityError:
+        # A colleague answered on the same newest answer at the same moment (its number is
+        # taken): show theirs below and keep this one in the form.
+        db.rollback()
+        return _answer_conflict(form, latest_answer(wish, ministry.id))
     return None
+
+
+def _answer_conflict(form: AnswerForm, newest: Answer | None) -> int:
+    form.form_errors.append(
+        _(
+            "Een collega heeft intussen een ander antwoord vastgelegd (zie hieronder). "
+            "Uw antwoord is nog niet opgeslagen; controleer het en verstuur opnieuw."
+        )
+    )
+    form.seen_answer.data = newest.id if newest else 0
+    return 409

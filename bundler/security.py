@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request, session, url_for
@@ -24,6 +27,9 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+# Every file the app sends for download (attachments, packages, exports): never rendered as a
+# page of this site, even if a browser were made to show it inline.
+DOWNLOAD_CSP = f"{CSP}; sandbox"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # URL prefixes where no cookie authenticates anything (the API takes bearer tokens only).
 COOKIELESS = "bundler.security.cookieless"
@@ -81,8 +87,70 @@ def _is_local_path(target: str) -> bool:
     )
 
 
+# -- throttling wherever a secret is checked (finding 5 of issue 10) -----------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _secret_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _check_failed(response: Response) -> bool:
+    # Every such form redirects when the secret was right; anything else counts as a guess.
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"address:{get_remote_address()}"
+
+
+def throttle_secret_checks(view: F) -> F:
+    """Throttle a view that checks a password, TOTP code or recovery code of the signed-in
+    account: LOGIN_RATE_LIMIT failed attempts per account, as sign-in counts them.
+
+    One budget is shared by every view so decorated, so a guesser can spread guesses neither
+    over these forms nor over addresses; a right answer (a redirect) costs nothing. (No
+    per-address budget here: colleagues behind one office address must not throttle each
+    other; sign-in and its code step, before anyone is known, count per address too.)
+    """
+    limited = limiter.shared_limit(
+        _secret_limit,
+        scope="secret-account",
+        key_func=_account_key,
+        methods=["POST"],
+        deduct_when=_check_failed,
+    )(view)
+    return cast(F, limited)
+
+
+# Folders only the app's own account may enter (the database, uploads and storage live there).
+PRIVATE_DIR_MODE = 0o700
+
+
+def make_private_folders(app: Flask) -> None:
+    """Create instance/ readable by the app user only; close the upload and storage folders
+    to others where they exist (attachments.store creates the upload folder 0700)."""
+    _private_dir(Path(app.instance_path), create=True)
+    for key in ("UPLOAD_FOLDER", "STORAGE_FOLDER"):
+        _private_dir(Path(app.config[key]), create=False)
+
+
+def _private_dir(path: Path, *, create: bool) -> None:
+    try:
+        if create:
+            path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        if path.is_dir() and path.stat().st_uid == os.getuid():
+            os.chmod(path, PRIVATE_DIR_MODE)
+    except OSError:  # a read-only or foreign folder: the operator's choice, not fatal
+        return
+
+
 def init_app(app: Flask) -> None:
     """Register the bounded id converter, the request hooks and the rate limiter."""
+    make_private_folders(app)
     # Replaces the built-in "int": rules added after this (every blueprint) are bounded.
     app.url_map.converters["int"] = BoundedIntConverter
     proxies = int(app.config["TRUSTED_PROXIES"])
@@ -142,6 +210,17 @@ def enforce_session_lifetime() -> None:
     if started is None or utcnow().timestamp() - float(started) > limit:
         logout_user()
         session.clear()
+
+
+R = TypeVar("R", bound=Response)
+
+
+def as_download(response: R) -> R:
+    """Mark a response as a file download: sandboxed, not sniffed, not cached."""
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def set_security_headers(response: Response) -> Response:

@@ -7,12 +7,17 @@ from typing import Any, ClassVar
 from flask import current_app, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form, IntegerField
+from wtforms import DateField, Form, IntegerField, PasswordField, StringField
 from wtforms.csrf.session import SessionCSRF
 from wtforms.meta import DefaultMeta
 
 from bundler import bounded
+from bundler.cleaning import strip_bidi
 from bundler.rules import RuleError
+
+
+def _without_bidi(value: Any) -> Any:
+    return strip_bidi(value) if isinstance(value, str) else value
 
 
 class BaseForm(Form):
@@ -40,6 +45,16 @@ class BaseForm(Form):
         @property
         def csrf_context(self) -> Any:
             return session
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            # Every text a person types (titles, names, notes) loses bidi controls on the
+            # way in; passwords and codes are compared as typed.
+            if issubclass(unbound_field.field_class, StringField) and not issubclass(
+                unbound_field.field_class, PasswordField
+            ):
+                filters = options.get("filters", unbound_field.kwargs.get("filters", ()))
+                options = {**options, "filters": [_without_bidi, *filters]}
+            return super().bind_field(form, unbound_field, options)
 
     # Operations name the field of their rule; a form may call that field differently.
     field_aliases: ClassVar[dict[str, str]] = {}

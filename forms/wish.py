@@ -97,7 +97,7 @@ class WishForm(BaseForm):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             if unbound_field.field_class not in (MultipleFileField, BooleanField):
                 options.setdefault("filters", []).append(strip_filter)
-            return unbound_field.bind(form=form, **options)
+            return super().bind_field(form, unbound_field, options)
 
     pilot = SelectField(
         _l("Pilot"),

@@ -60,8 +60,22 @@ def package(entries: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
+ODF_MANIFEST = (
+    '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:'
+    'xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" '
+    f'manifest:media-type="{attachments.ODT}"/><manifest:file-entry '
+    'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
 def odt() -> bytes:
-    return package([("mimetype", attachments.ODT.encode()), ("content.xml", b"<office/>")])
+    return package(
+        [
+            ("mimetype", attachments.ODT.encode()),
+            ("META-INF/manifest.xml", ODF_MANIFEST.encode()),
+            ("content.xml", b"<office/>"),
+        ]
+    )
 
 
 def ooxml(main: str) -> bytes:

@@ -28,6 +28,7 @@ PURE = frozenset(
         "bundler.answer_rules",
         "bundler.bounded",
         "bundler.charts",
+        "bundler.cleaning",
         "bundler.enums",
         "bundler.follow_up",
         "bundler.grouping",

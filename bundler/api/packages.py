@@ -14,6 +14,7 @@ from bundler.api.web import current_token, page_links, responses, token_required
 from bundler.db import get_session
 from bundler.enums import Role
 from bundler.models import DownloadReceipt, Package, PackageVersion
+from bundler.security import as_download
 
 TAGS = ["Pakketten"]
 READERS = (Role.MINISTRY, Role.OFFICE)
@@ -76,7 +77,7 @@ def _download(package_number: str, version_number: int, kind: str) -> ResponseRe
     name = f"{package.number}-v{found.number}.{kind}"
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
     mimetype = "application/pdf" if kind == "pdf" else "application/json"
-    return current_app.response_class(data, mimetype=mimetype, headers=headers)
+    return as_download(current_app.response_class(data, mimetype=mimetype, headers=headers))
 
 
 @token_required(*READERS)

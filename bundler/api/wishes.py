@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, request
 from pydantic.alias_generators import to_camel
+from sqlalchemy.exc import IntegrityError
 
 from bundler.answer_rules import answer_problems
 from bundler.api import queries, represent
@@ -127,17 +128,22 @@ def put_answer(reference: str, json: s.AnswerIn) -> Any:
     if _same(newest, json):
         assert newest is not None
         return represent.answer(newest), 200, {"ETag": _etag(newest)}
-    answer = record_answer(
-        db,
-        wish,
-        ministry,
-        status=json.status,
-        link=json.link,
-        effective_date=json.effective_date,
-        reasons=json.reasons,
-        actor=None,
-    )
-    db.commit()
+    try:
+        answer = record_answer(
+            db,
+            wish,
+            ministry,
+            status=json.status,
+            link=json.link,
+            effective_date=json.effective_date,
+            reasons=json.reasons,
+            actor=None,
+        )
+        db.commit()
+    except IntegrityError:
+        # Another answer of this ministry was recorded at the same moment (issue 10).
+        db.rollback()
+        abort(409)
     status = 201 if newest is None else 200
     return represent.answer(answer), status, {"ETag": _etag(answer)}
 

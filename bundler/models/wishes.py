@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     ForeignKey,
     Index,
     Integer,
@@ -13,9 +15,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     false,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from bundler.enums import AnswerStatus, RelationKind, Urgency, WishState
 from bundler.models.accounts import Pilot, User, enum_column
@@ -168,6 +173,9 @@ class Answer(Base):
     """A ministry's answer on a wish; every answer is kept, the newest one counts."""
 
     __tablename__ = "answer"
+    # Two colleagues answering on the same newest answer at once: the second insert finds
+    # its number taken (issue 10, finding 6) and gets the 409 page.
+    __table_args__ = (UniqueConstraint("wish_id", "ministry_id", "sequence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wish_id: Mapped[int] = mapped_column(ForeignKey("wish.id", ondelete="CASCADE"), index=True)
@@ -178,7 +186,31 @@ class Answer(Base):
     reasons: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    # 1 for a ministry's first answer on the wish, then 2, 3, ... `record_answer` sets it from
+    # the answer the person saw; left empty, the next free number is taken (below).
+    sequence: Mapped[int] = mapped_column(server_default="1")
 
     wish: Mapped[Wish] = relationship(back_populates="answers")
     ministry: Mapped[Ministry] = relationship()
     answered_by: Mapped[User | None] = relationship()
+
+
+@event.listens_for(Answer, "before_insert")
+def _number_answer(mapper: Any, connection: Connection, target: Answer) -> None:
+    """Give an answer made without a number the next free one of its wish and ministry."""
+    if target.sequence is not None:
+        return
+    key = (target.wish_id, target.ministry_id)
+    session = object_session(target)
+    # Several answers of one flush are inserted after all their hooks ran: count those too.
+    given: dict[tuple[int, int], int] = session.info.setdefault(_GIVEN, {}) if session else {}
+    stored = connection.scalar(
+        select(func.coalesce(func.max(Answer.sequence), 0)).where(
+            Answer.wish_id == target.wish_id, Answer.ministry_id == target.ministry_id
+        )
+    )
+    target.sequence = max(int(stored or 0), given.get(key, 0)) + 1
+    given[key] = target.sequence
+
+
+_GIVEN = "bundler.answer_sequences"

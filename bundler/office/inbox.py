@@ -21,6 +21,7 @@ from bundler.models import Statute, Wish
 from bundler.office import exports, filters, listing, ops, rows
 from bundler.office.forms import bulk_form, inbox_filter_form
 from bundler.rules import RuleError
+from bundler.security import as_download
 from bundler.web import commit_or_409
 from forms.office import BulkForm
 
@@ -133,8 +134,10 @@ def export(fmt: str) -> Response:
     )
     db.commit()
     name = f"knelpunten-{dt.date.today().isoformat()}.{fmt}"
-    return Response(
+    # content_type, not mimetype: Werkzeug would add a second charset to text/csv.
+    response = Response(
         body,
-        mimetype=mimetype,
+        content_type=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+    return as_download(response)

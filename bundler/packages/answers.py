@@ -59,6 +59,7 @@ def record_answer(
         reasons=reasons.strip(),
         answered_by=actor,
         answered_at=utcnow(),
+        sequence=(before.sequence if before else 0) + 1,
     )
     session.add(answer)
     audit.record(

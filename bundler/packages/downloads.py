@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from bundler import storage
 from bundler.db import get_session
 from bundler.models import DownloadReceipt, PackageVersion, User
+from bundler.security import as_download
 
 
 def send_version(version: PackageVersion, kind: str, user: User) -> ResponseReturnValue:
@@ -22,6 +23,4 @@ def send_version(version: PackageVersion, kind: str, user: User) -> ResponseRetu
         data, mimetype="application/pdf" if kind == "pdf" else "application/json"
     )
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return as_download(response)

@@ -12,6 +12,7 @@ from bundler.db import get_session
 from bundler.enums import Role
 from bundler.models import Attachment
 from bundler.rules import RuleError
+from bundler.security import as_download
 from bundler.web import current_actor
 from bundler.wishes import ops
 from bundler.wishes.form import upload_folder
@@ -42,10 +43,7 @@ def download(wish_id: int, attachment_id: int) -> ResponseReturnValue:
         etag=False,
         max_age=0,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return as_download(response)
 
 
 @role_required(Role.PILOT)

@@ -11,6 +11,8 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields.choices import SelectChoice
 
@@ -302,13 +304,14 @@ def _save(
     try:
         if wish is None:
             pilot = next(p for p in user.pilots if str(p.id) == form.pilot.data)
-            if not ops.claim_form(db, form.form_id.data or "", actor=user):
-                db.rollback()  # the same form, posted at the same moment: one wish
+            claim = ops.claim_form(db, form.form_id.data or "", actor=user)
+            if claim is None:
+                db.rollback()
                 return _already_made(form.form_id.data or "") or abort(409)
             wish = ops.create_wish(
                 db, pilot=pilot, data=data, actor=user, submit=submitting, files=state.files
             )
-            ops.claim_form(db, form.form_id.data or "", actor=user, wish=wish)
+            claim.wish_id = wish.id
         else:
             version = bounded.parse_int(form.version.data)
             if version is None:
@@ -317,10 +320,19 @@ def _save(
             ops.update_wish(db, wish, data=data, actor=user, version=version, files=state.files)
             if submitting:
                 ops.submit_wish(db, wish, actor=user)
-    except StaleEdit:
+        # A colleague may have saved the same version a moment ago: the UPDATE then finds
+        # no row of this version (StaleDataError), which is the same conflict.
+        db.flush()
+    except (StaleEdit, StaleDataError):
         db.rollback()
         state.stale = True
         return _render_form(form, wish, state, status=409)
+    except IntegrityError:
+        # The same new-wish form, posted at the same moment: the first one made the wish.
+        db.rollback()
+        if wish is not None or (done := _already_made(form.form_id.data or "")) is None:
+            raise
+        return done
     except RuleError as error:
         db.rollback()
         form.add_rule_error(error)

@@ -162,26 +162,19 @@ def wish_of_form(session: Session, form_id: str) -> int | None:
     return session.scalar(select(FormSubmission.wish_id).where(FormSubmission.form_id == form_id))
 
 
-def claim_form(session: Session, form_id: str, *, actor: User, wish: Wish | None = None) -> bool:
-    """Record that a new-wish form instance makes a wish; False if another request did.
+def claim_form(session: Session, form_id: str, *, actor: User) -> FormSubmission | None:
+    """Record that a new-wish form instance makes a wish; None if it already made one.
 
-    Called before the wish is made (the unique form id then makes a concurrent second post
-    wait for, and fail on, the first), and again after, to point at the wish.
+    Call it first in the request's transaction: its insert takes the database's write lock
+    (SQLite) or the unique key (PostgreSQL), so a second post of the same form waits for the
+    first and then fails with IntegrityError, which the view answers with the first's wish.
     """
-    row = session.scalar(select(FormSubmission).where(FormSubmission.form_id == form_id))
-    if row is not None:
-        if wish is not None and row.user_id == actor.id:
-            row.wish_id = wish.id
-            session.flush()
-            return True
-        return False
-    try:
-        with session.begin_nested():
-            session.add(FormSubmission(form_id=form_id, user_id=actor.id))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    if session.scalar(select(FormSubmission.id).where(FormSubmission.form_id == form_id)):
+        return None
+    row = FormSubmission(form_id=form_id, user_id=actor.id)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def assign_reference(session: Session, wish: Wish, year: int) -> str:

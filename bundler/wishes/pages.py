@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -191,8 +192,14 @@ def support(wish_id: int) -> ResponseReturnValue:
         status = 400 if form.errors else 200
         return render_template("wishes/support.html", wish=wish, form=form), status
     pilot = next(p for p in choices if str(p.id) == form.pilot.data)
-    ops.support_wish(db, wish, pilot=pilot, note=form.note.data or "", actor=user)
-    db.commit()
+    try:
+        ops.support_wish(db, wish, pilot=pilot, note=form.note.data or "", actor=user)
+        db.commit()
+    except IntegrityError:
+        # The same pilot joined at the same moment (a double click): it supports the wish.
+        db.rollback()
+        flash(_("Uw pilot is al betrokken bij knelpunt %(ref)s.", ref=wish.reference), "info")
+        return redirect(url_for("wishes.show", wish_id=wish_id))
     flash(
         _(
             "Pilot %(pilot)s steunt nu knelpunt %(ref)s. U volgt het in uw overzicht.",

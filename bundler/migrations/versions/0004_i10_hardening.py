@@ -1,4 +1,4 @@
-"""Hardening (issue 10): attachments shared with supporters, used new-wish forms
+"""Hardening (issue 10): attachments shared with supporters, used new-wish forms, answer numbers
 
 Revision ID: 0004_i10_hardening
 Revises: 0004_api_indexes
@@ -40,6 +40,19 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_form_submission_created_at"), "form_submission", ["created_at"], unique=False
     )
+    with op.batch_alter_table("answer") as batch:
+        batch.add_column(sa.Column("sequence", sa.Integer(), server_default="1", nullable=False))
+    # Number each ministry's answers on a wish in the order they were given.
+    op.execute(
+        "UPDATE answer SET sequence = (SELECT COUNT(*) FROM answer AS earlier"
+        " WHERE earlier.wish_id = answer.wish_id AND earlier.ministry_id = answer.ministry_id"
+        " AND (earlier.answered_at < answer.answered_at"
+        " OR (earlier.answered_at = answer.answered_at AND earlier.id <= answer.id)))"
+    )
+    with op.batch_alter_table("answer") as batch:
+        batch.create_unique_constraint(
+            batch.f("uq_answer_wish_id"), ["wish_id", "ministry_id", "sequence"]
+        )
     with op.batch_alter_table("attachment") as batch:
         batch.add_column(
             sa.Column(
@@ -49,6 +62,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("answer") as batch:
+        batch.drop_constraint("uq_answer_wish_id", type_="unique")
+        batch.drop_column("sequence")
     op.drop_index(op.f("ix_form_submission_created_at"), table_name="form_submission")
     op.drop_table("form_submission")
     with op.batch_alter_table("attachment") as batch:
