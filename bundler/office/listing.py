@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bundler import cache
@@ -70,14 +70,17 @@ def conditions(
         if set(states) == set(INBOX_STATES)
         else Wish.state.in_(states)
     ]
+    # EXISTS per wish rather than IN (every wish of the ministry): the database can then walk
+    # the sort order and stop at a page, instead of sorting the ministry's 30,000 wishes.
     if f.ministry == NONE:
-        where.append(~Wish.id.in_(select(wish_ministry.c.wish_id)))
+        where.append(~exists().where(wish_ministry.c.wish_id == Wish.id))
     elif f.ministry:
         where.append(
-            Wish.id.in_(
-                select(wish_ministry.c.wish_id)
-                .join(Ministry, Ministry.id == wish_ministry.c.ministry_id)
-                .where(Ministry.code == f.ministry)
+            exists().where(
+                wish_ministry.c.wish_id == Wish.id,
+                wish_ministry.c.ministry_id.in_(
+                    select(Ministry.id).where(Ministry.code == f.ministry)
+                ),
             )
         )
     if f.statute == NONE:
