@@ -89,8 +89,17 @@ def show(pilot_id: int) -> ResponseReturnValue:
             or_(Wish.pilot_id == pilot.id, Wish.id.in_(supported)),
         )
         .options(selectinload(Wish.statute), selectinload(Wish.pilot))
-        .order_by(Wish.created_at.desc(), Wish.id.desc()),
+        # Newest first by id (ids follow creation): the primary key is walked, not sorted.
+        .order_by(Wish.id.desc()),
         paged.page_number(request.args),
+        # What the visibility rule depends on: role, own pilots, own ministry.
+        count_key=(
+            "pilot.wishes",
+            pilot.id,
+            current_user.role,
+            current_user.ministry_id,
+            tuple(sorted(p.id for p in current_user.pilots)),
+        ),
     )
     current = [p for p in pilot.participations if p.left_on is None]
     former = [p for p in pilot.participations if p.left_on is not None]
