@@ -113,20 +113,29 @@ class Cluster:
         for key, value in self.config.items():
             env[f"BUNDLER_{key}"] = value if isinstance(value, str) else json.dumps(value)
         consumer = Path(sys.executable).with_name("huey_consumer")
-        log = (self.workdir / f"consumer-{n}.log").open("a")
-        self.consumers[n] = subprocess.Popen(
-            [str(consumer), "bundler.worker.huey", "-k", "thread", "-w", "1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        with (self.workdir / f"consumer-{n}.log").open("a") as log:  # the child keeps a copy
+            self.consumers[n] = subprocess.Popen(
+                [str(consumer), "bundler.worker.huey", "-k", "thread", "-w", "1"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
 
     def renderer_of(self, n: int) -> int | None:
         """The pid of the render child process of consumer n, if it is rendering now."""
         process = self.consumers[n]
         if process is None:
             return None
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-        for pid in children.read_text().split() if children.exists() else []:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        # The renders start from the consumer's worker threads: look at every thread's children.
+        pids = []
+        for children in Path(f"/proc/{process.pid}/task").glob("*/children"):
+            try:
+                pids += children.read_text().split()
+            except OSError:
+                continue  # the thread ended meanwhile
+        for pid in pids:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
             if b"bundler.pdf" in cmdline:
                 return int(pid)
         return None
@@ -295,6 +304,15 @@ def kill_mid_build(cluster: Cluster, engine: Engine, timeout: float) -> dict[str
     after_kill = versions(engine)
     half = half_published(engine)
     stuck = steps(engine, [job])
+    with engine.connect() as connection:
+        code = (
+            connection.scalar(
+                select(BuildStep.ministry_code).where(
+                    BuildStep.job_id == job, BuildStep.status == "rendering"
+                )
+            )
+            or code
+        )
     if orphan is not None:  # the render child outlives its consumer; it can publish nothing
         with contextlib.suppress(ProcessLookupError):
             os.kill(orphan, signal.SIGKILL)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bundler.models.cache import DataGeneration, has_pending_changes
+from bundler.models.cache import GENERATION_READ, DataGeneration, has_pending_changes
 
 T = TypeVar("T")
 
@@ -33,8 +33,19 @@ _entries: OrderedDict[tuple[Hashable, ...], tuple[int, Any]] = OrderedDict()
 
 
 def generation(session: Session) -> int | None:
-    """Return the data generation as this transaction sees it (None: no generation row)."""
-    return session.scalar(select(DataGeneration.value).where(DataGeneration.id == 1))
+    """Return the data generation as this transaction sees it (None: no generation row).
+
+    Read once per transaction: later reads in it could only be as new or newer, and a value
+    cached under an older generation that holds newer data is still correct.
+    """
+    transaction = id(session.get_transaction())
+    known = session.info.get(GENERATION_READ)
+    if known is not None and known[0] == transaction and session.in_transaction():
+        value: int | None = known[1]
+        return value
+    value = session.scalar(select(DataGeneration.value).where(DataGeneration.id == 1))
+    session.info[GENERATION_READ] = (id(session.get_transaction()), value)
+    return value
 
 
 def cached(session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func
 from sqlalchemy.orm import Session
 
+from bundler import cache
 from bundler.pagination import Pagination, paginate
 
 T = TypeVar("T")
@@ -23,10 +24,24 @@ def page_number(args: Mapping[str, Any]) -> int:
 
 
 def page_of(
-    session: Session, statement: Select[T], page: int, per_page: int = PER_PAGE
+    session: Session,
+    statement: Select[T],
+    page: int,
+    per_page: int = PER_PAGE,
+    *,
+    count_key: tuple[Hashable, ...] | None = None,
 ) -> tuple[list[T], Pagination]:
-    """Return the rows of one page of `statement` (which must be ordered) and its pagination."""
+    """Return the rows of one page of `statement` (which must be ordered) and its pagination.
+
+    With `count_key` the total is cached until the data changes (`bundler.cache`); the key
+    must hold everything the statement's conditions depend on (the viewer included).
+    """
     counting = statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    pagination = paginate(page, per_page, session.scalar(counting) or 0)
+
+    def count() -> int:
+        return session.scalar(counting) or 0
+
+    total = count() if count_key is None else cache.cached(session, count_key, count)
+    pagination = paginate(page, per_page, total)
     rows = session.scalars(statement.limit(per_page).offset((pagination.page - 1) * per_page))
     return list(rows), pagination

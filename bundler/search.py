@@ -138,6 +138,17 @@ def matching_wish_ids(query: str) -> Select[int]:
     return select(Wish.id).where(WishTextMatch(words))
 
 
+def text_condition(query: str) -> ColumnElement[bool]:
+    """The condition on Wish for "title, problem or proposed change match every word".
+
+    Used directly in a WHERE clause (not as a list of ids), so the database may walk the sort
+    order and test each wish (PostgreSQL: the stored tsvector) when a word is common, or
+    start from the index when it is rare. An empty query matches nothing.
+    """
+    words = terms(query)
+    return WishTextMatch(words) if words else false()
+
+
 def similar_wishes(
     session: Session,
     *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import (
     SearchField,
     SelectField,
@@ -13,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select
 
 from bundler.juriconnect import is_article, is_paragraph
 from forms.base import BaseForm, BoundedDateField, BoundedIntegerField
@@ -25,6 +26,33 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class RememberingSelect(Select):
+    """A select that renders each distinct option once per process, then reuses the HTML.
+
+    The inbox filter lists every municipality, pilot and statute: rendering those hundreds of
+    options again on each request was most of the inbox's time. An option's HTML depends only
+    on its value, label, selected flag and attributes, which together are the key.
+    """
+
+    MAX_REMEMBERED = 20_000
+    _remembered: ClassVar[dict[Any, Markup]] = {}
+
+    @classmethod
+    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
+        extra = choice.render_kw or {}
+        if extra or kwargs:
+            rendered: Markup = super().render_option(choice, **kwargs)
+            return rendered
+        key = (choice.value, str(choice.label), bool(choice.selected))
+        found = cls._remembered.get(key)
+        if found is None:
+            found = super().render_option(choice)
+            if len(cls._remembered) >= cls.MAX_REMEMBERED:
+                cls._remembered.clear()
+            cls._remembered[key] = found
+        return found
 
 
 class VersionField(BoundedIntegerField):
@@ -57,11 +85,15 @@ class InboxFilterForm(GetForm):
         validators=[Optional(), Length(max=200)],
     )
     status = MultiCheckboxField(_l("Status"), validators=[Optional()])
-    ministerie = SelectField(_l("Ministerie"), validators=[Optional()])
-    wet = SelectField(_l("Wet"), validators=[Optional()])
+    ministerie = SelectField(
+        widget=RememberingSelect(), label=_l("Ministerie"), validators=[Optional()]
+    )
+    wet = SelectField(widget=RememberingSelect(), label=_l("Wet"), validators=[Optional()])
     artikel = StringField(_l("Artikel"), validators=[Optional(), Length(max=40)])
-    pilot = SelectField(_l("Pilot"), validators=[Optional()])
-    gemeente = SelectField(_l("Gemeente"), validators=[Optional()])
+    pilot = SelectField(widget=RememberingSelect(), label=_l("Pilot"), validators=[Optional()])
+    gemeente = SelectField(
+        widget=RememberingSelect(), label=_l("Gemeente"), validators=[Optional()]
+    )
     urgentie = SelectField(_l("Urgentie"), validators=[Optional()])
     van = BoundedDateField(
         _l("Ingediend vanaf"),

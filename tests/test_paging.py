@@ -51,3 +51,20 @@ def test_page_number_reading() -> None:
     assert paged.page_number({"pagina": "3"}) == 3
     assert paged.page_number({"pagina": "-1"}) == 1
     assert paged.page_number({"pagina": "9" * 20}) == 1
+
+
+def test_pilot_page_lists_raised_and_supported_wishes_only(
+    client: FlaskClient, db: Any, make_pilot: Any, make_wish: Any, make_user: Any, login: Any
+) -> None:
+    from bundler.models import WishSupport
+
+    own, other, unrelated = make_pilot(), make_pilot(), make_pilot()
+    raised = make_wish(own)
+    supported = make_wish(other)
+    elsewhere = make_wish(unrelated)
+    db.add(WishSupport(wish_id=supported.id, pilot_id=own.id, note="ook"))
+    db.commit()
+    login(make_user(Role.OFFICE))
+    page = client.get(f"/pilots/{own.id}").get_data(as_text=True)
+    assert raised.reference in page and supported.reference in page
+    assert elsewhere.reference not in page

@@ -13,7 +13,14 @@ import secrets
 from typing import Any
 
 from sqlalchemy import Connection, event, update
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, UOWTransaction, mapped_column
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    UOWTransaction,
+    mapped_column,
+)
 
 from bundler.models.base import Base
 
@@ -27,6 +34,7 @@ WATCHED = frozenset(
     }
 )  # fmt: skip
 _FLAG = "bundler.data_changed"
+GENERATION_READ = "bundler.generation"  # set by bundler.cache.generation
 
 
 class DataGeneration(Base):
@@ -84,6 +92,12 @@ def _before_commit(session: Session) -> None:
         session.connection().execute(
             update(DataGeneration).where(DataGeneration.id == 1).values(value=secrets.randbits(31))
         )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_generation(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the generation read is valid for one transaction only
+        session.info.pop(GENERATION_READ, None)
 
 
 @event.listens_for(Session, "after_rollback")

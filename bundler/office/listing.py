@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bundler import cache
@@ -26,7 +26,7 @@ from bundler.models import (
 from bundler.numbering import parse_wish_reference
 from bundler.office.filters import INBOX_STATES, NONE, InboxFilter
 from bundler.pagination import Pagination, paginate
-from bundler.search import matching_wish_ids
+from bundler.search import text_condition
 
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 # With a text query, counting stops here ("meer dan 10.000"): an exact count of a word found
@@ -35,10 +35,10 @@ COUNT_CAP = 10_000
 
 
 def _text_match(query: str) -> ColumnElement[bool]:
-    # A materialised CTE makes the database find the matches through the full-text index
-    # first; otherwise PostgreSQL may walk the sort index and compute to_tsvector per row.
-    found = matching_wish_ids(query).cte("fulltext_match").prefix_with("MATERIALIZED")
-    words = Wish.id.in_(select(found.c.id))
+    # The match as a plain condition: with the stored tsvector (PostgreSQL) testing a row is
+    # cheap, so a common word walks the sort index to one page and a rare one starts from the
+    # full-text index (at 100,000 wishes: 10 ms instead of 770 ms for a word in every wish).
+    words = text_condition(query)
     reference = query.strip().upper()
     if parse_wish_reference(reference):
         return or_(Wish.reference == reference, words)
@@ -71,14 +71,17 @@ def conditions(
         if set(states) == set(INBOX_STATES)
         else Wish.state.in_(states)
     ]
+    # EXISTS per wish rather than IN (every wish of the ministry): the database can then walk
+    # the sort order and stop at a page, instead of sorting the ministry's 30,000 wishes.
     if f.ministry == NONE:
-        where.append(~Wish.id.in_(select(wish_ministry.c.wish_id)))
+        where.append(~exists().where(wish_ministry.c.wish_id == Wish.id))
     elif f.ministry:
         where.append(
-            Wish.id.in_(
-                select(wish_ministry.c.wish_id)
-                .join(Ministry, Ministry.id == wish_ministry.c.ministry_id)
-                .where(Ministry.code == f.ministry)
+            exists().where(
+                wish_ministry.c.wish_id == Wish.id,
+                wish_ministry.c.ministry_id.in_(
+                    select(Ministry.id).where(Ministry.code == f.ministry)
+                ),
             )
         )
     if f.statute == NONE:

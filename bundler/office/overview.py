@@ -36,7 +36,9 @@ def overview() -> ResponseReturnValue:
     today = dt.date.today()
     tree, full, without_ministry = cache.cached(db, ("office.overview", today), lambda: _tree(db))
     locale = str(get_locale() or "")
-    tree_html = cache.cached(db, ("office.overview.html", locale, today), _tree_html)
+    tree_html = cache.cached(
+        db, ("office.overview.html", locale, today), lambda: _tree_html(db, tree, full)
+    )
     return render_template(
         "office/overview.html",
         tree_html=Markup(tree_html),  # noqa: S704 - our own template's output, escaped there
@@ -49,9 +51,7 @@ def overview() -> ResponseReturnValue:
     )
 
 
-def _tree_html() -> str:
-    db = get_session()
-    tree, full, _ = cache.cached(db, ("office.overview", dt.date.today()), lambda: _tree(db))
+def _tree_html(db: Session, tree: list[MinistryGroup], full: bool) -> str:
     return render_template(
         "office/_overview_tree.html",
         tree=tree,
