@@ -115,7 +115,7 @@ class MinistryGroup:
 def article_key(article: str) -> tuple[tuple[int, int | str], ...]:
     """Sort articles as a reader expects: 2 before 10, 19 before 19a, 1:3 before 1:10."""
     parts = re.findall(r"\d+|[^\d.:]+", article.lower())
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+    return tuple((0, int(p)) if p.isascii() and p.isdigit() else (1, p) for p in parts)
 
 
 def group_wishes(

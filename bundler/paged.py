@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func
 from sqlalchemy.orm import Session
 
-from bundler import cache
+from bundler import bounded, cache
 from bundler.pagination import Pagination, paginate
 
 T = TypeVar("T")
@@ -19,8 +19,7 @@ MAX_PAGE = 100_000
 
 def page_number(args: Mapping[str, Any]) -> int:
     """Read the page number from the query string (1 when absent or not a number)."""
-    value = str(args.get(PAGE_PARAM, "1"))
-    return min(int(value), MAX_PAGE) if value.isdigit() and len(value) <= 6 else 1
+    return bounded.parse_page(args.get(PAGE_PARAM), last=MAX_PAGE)
 
 
 def page_of(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ REFERENCE_TABLES = {
     "statute_ministry",
     "municipality",
     "executing_organisation",
+    # Kept, and renewed below: the tables were emptied behind the caches' back.
+    "data_generation",
 }
 PASSWORD = "correct horse battery staple"
 
@@ -108,6 +111,9 @@ def _empty_tables(app: Flask) -> None:
         else:
             for table in tables:
                 connection.execute(table.delete())
+        connection.execute(
+            text("UPDATE data_generation SET value = :v"), {"v": secrets.randbelow(2**31)}
+        )
         loaded = _loaded_statutes.get(str(engine.url))
         changed = loaded is not None and list(connection.execute(STATUTE_ROWS)) != loaded
         if changed:

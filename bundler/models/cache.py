@@ -60,8 +60,13 @@ def mark_changed(session: Session) -> None:
 
 def has_pending_changes(session: Session) -> bool:
     """Tell whether this session's transaction has written watched data not yet committed."""
-    return bool(session.info.get(_FLAG)) or any(
-        _table_of(o) in WATCHED for o in (*session.new, *session.dirty, *session.deleted)
+    return bool(session.info.get(_FLAG)) or _changes_watched(session)
+
+
+def _changes_watched(session: Session) -> bool:
+    # `dirty` also holds objects whose attributes were set to the values they had: not a change.
+    return any(_table_of(o) in WATCHED for o in (*session.new, *session.deleted)) or any(
+        _table_of(o) in WATCHED and session.is_modified(o) for o in session.dirty
     )
 
 
@@ -72,7 +77,7 @@ def _table_of(instance: object) -> str:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
-    if any(_table_of(o) in WATCHED for o in (*session.new, *session.dirty, *session.deleted)):
+    if _changes_watched(session):
         mark_changed(session)
 
 

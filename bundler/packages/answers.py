@@ -21,16 +21,6 @@ from bundler.models import (
 )
 
 
-def latest_answers(wish: Wish) -> list[Answer]:
-    """Return each ministry's newest answer on a wish, by ministry: the wish's outcome."""
-    newest: dict[int, Answer] = {}
-    for answer in wish.answers:
-        known = newest.get(answer.ministry_id)
-        if known is None or (answer.answered_at, answer.id) > (known.answered_at, known.id):
-            newest[answer.ministry_id] = answer
-    return sorted(newest.values(), key=lambda a: a.ministry_id)
-
-
 def latest_answer(wish: Wish, ministry_id: int) -> Answer | None:
     """Return this ministry's newest answer on a wish (the newest one counts)."""
     own = [a for a in wish.answers if a.ministry_id == ministry_id]

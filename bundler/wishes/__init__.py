@@ -10,10 +10,10 @@ Every URL of the area is declared here, next to the module that handles it:
 from __future__ import annotations
 
 from flask import Blueprint, Flask
+from flask_login import current_user
 
 from bundler import labels, queue
-from bundler.packages import answers
-from bundler.wishes import files, form, pages, uploads
+from bundler.wishes import files, form, pages, uploads, visibility
 
 bp = Blueprint("wishes", __name__, url_prefix="/knelpunten")
 bp.add_url_rule("", view_func=pages.index)
@@ -44,6 +44,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(labels.timeline_action, "timeline_action")
     app.add_template_filter(labels.wish_field_label, "wish_field_label")
     app.add_template_global(labels.audit_value, "audit_value")
-    app.add_template_global(answers.latest_answers, "latest_answers")
+    # The outcome at the top of a wish and in lists: only the answers the viewer may see.
+    app.add_template_global(
+        lambda wish: visibility.outcome_answers(current_user, wish), "latest_answers"
+    )
     app.add_template_filter(labels.object_label, "object_label")
     app.add_template_filter(labels.result_label, "result_label")

@@ -142,6 +142,17 @@ def sees_timeline(user: User, wish: Wish) -> bool:
     return involvement(user, wish) in (RAISER, OFFICE, MINISTRY)
 
 
+def outcome_answers(user: User, wish: Wish) -> list[Answer]:
+    """Return each ministry's newest answer on the wish that this user may see (its outcome)."""
+    newest: dict[int, Answer] = {}
+    for answer in wish.answers:
+        known = newest.get(answer.ministry_id)
+        if known is None or (answer.answered_at, answer.id) > (known.answered_at, known.id):
+            newest[answer.ministry_id] = answer
+    shown = [a for a in newest.values() if sees_answer(user, a)]
+    return sorted(shown, key=lambda a: a.ministry_id)
+
+
 def sees_answer(user: User, answer: Answer) -> bool:
     """Tell whether the user sees a ministry's answer: a ministry only its own ministry's
     (as on the answer page and in the API); pilots involved and the office every answer."""
