@@ -496,6 +496,8 @@ def load_scale(
                                 "id": next_answer,
                                 "wish_id": wish_id,
                                 "ministry_id": ministry_id,
+                                # Numbered per wish and ministry, as record_answer does.
+                                "sequence": k + len(history),
                                 "status": kind,
                                 "link": "",
                                 "effective_date": (answered + dt.timedelta(days=180)).date()
