@@ -10,8 +10,9 @@ embedded JSON twin. The other parts' pages are appended and:
 - named destinations are merged, each name pointing into the part that holds the element
   (a part's stand-in anchors for links to other parts are dropped);
 - embedded files are merged into one EmbeddedFiles name tree (each stays on its page's /AF);
-- "pagina X van Y" is stamped on every page as an artifact, in the font and place of a
-  reference render of the same page style.
+- "pagina X van Y" is stamped on every page, and the running header's package number and
+  version on every page but the cover, as artifacts, in the font and place of a one-page
+  reference render of the same page style (so a part serves every version of the package).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pikepdf
 
 STAMP_TEXT = "pagina 0123456789 van 0123456789"
 STAMP_FONT = pikepdf.Name("/BundlerPageNumber")
+HEADER_FONT = pikepdf.Name("/BundlerHeader")
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ class _Stamp:
     size: Any
     codes: dict[str, bytes]
     widths: dict[str, float]
+    header: list[tuple[list[Any], str]]  # the running header's text, drawn as in the reference
 
 
 def _reference(out: pikepdf.Pdf, stamp: bytes) -> _Stamp:
@@ -214,9 +217,18 @@ def _reference(out: pikepdf.Pdf, stamp: bytes) -> _Stamp:
         size: Any = 0
         font: Any = None
         found: tuple[Any, ...] | None = None
+        blocks: list[tuple[float, Any, list[tuple[list[Any], str]]]] = []
+        block: list[tuple[list[Any], str]] = []
         instructions: list[Any] = list(pikepdf.parse_content_stream(page))
         for operands, operator in instructions:
             op = str(operator)
+            if op == "BT":
+                block = [(last_color, "rg")]
+            if block:
+                block.append((list(operands), op))
+            if op == "ET" and tm:
+                blocks.append((float(tm[5]), font, block))
+                block = []
             if op == "cm" and not tm:
                 matrices.append(list(operands))
             elif op == "rg":
@@ -229,6 +241,7 @@ def _reference(out: pikepdf.Pdf, stamp: bytes) -> _Stamp:
                 raw = b"".join(bytes(s) for s in operands[0] if isinstance(s, pikepdf.String))
                 if len(raw) == 2 * len(STAMP_TEXT):
                     found = (tm, size, font, raw, last_color)
+                    block = []  # not the header
         assert found is not None, "reference page without the page number text"
         tm, size, font, raw, color = found
         font_dict: Any = page.Resources.Font[font]
@@ -236,13 +249,23 @@ def _reference(out: pikepdf.Pdf, stamp: bytes) -> _Stamp:
         codes = {c: raw[2 * i : 2 * i + 2] for i, c in enumerate(STAMP_TEXT)}
         char_widths = {c: widths.get(int.from_bytes(code), 1000.0) for c, code in codes.items()}
         width = sum(char_widths[c] for c in STAMP_TEXT) * float(size) / 1000
+        # The running header: the topmost other text of the reference page.
+        header: list[tuple[list[Any], str]] = []
+        header_font: Any = None
+        if len(blocks) > 1:
+            _, name, header = min(blocks, key=lambda b: b[0])
+            header_font = page.Resources.Font[name]
+            header = [([HEADER_FONT, o[1]], p) if p == "Tf" else (o, p) for o, p in header]
         copied_font = _copy(out, font_dict)
+        copied_header = _copy(out, header_font) if header_font is not None else None
         for page_obj in out.pages:
             resources = page_obj.obj.Resources
             fonts = resources.get("/Font")
             if fonts is None:
                 fonts = resources.Font = pikepdf.Dictionary()
             fonts[STAMP_FONT] = copied_font
+            if copied_header is not None:
+                fonts[HEADER_FONT] = copied_header
         return _Stamp(
             matrices=matrices[:2],
             color=color,
@@ -251,6 +274,7 @@ def _reference(out: pikepdf.Pdf, stamp: bytes) -> _Stamp:
             size=size,
             codes=codes,
             widths=char_widths,
+            header=header,
         )
 
 
@@ -290,8 +314,10 @@ def _stamp(out: pikepdf.Pdf, stamp: bytes) -> None:
             ([pikepdf.String(glyphs)], "Tj"),
             ([], "ET"),
             ([], "EMC"),
-            ([], "Q"),
         ]
+        if number > 1 and ref.header:  # the cover has no running header
+            ops += [([pikepdf.Name.Artifact], "BMC"), *ref.header, ([], "EMC")]
+        ops.append(([], "Q"))
         content = pikepdf.unparse_content_stream(
             [pikepdf.ContentStreamInstruction(o, pikepdf.Operator(p)) for o, p in ops]
         )

@@ -9,8 +9,9 @@ rendering them apart lays out the same pages.
 What a part cannot know by itself is filled in by the caller as plain text, so a part's HTML
 (and with it its content address) changes only when what it shows changes:
 - page numbers of the contents and of "(pagina N)" references: `data-page` attributes;
-- the running header's package number and ministry, set on the cover in the single pass;
-- "pagina X van Y" is left out of every part and stamped on the merged pages.
+- the running header's ministry, set on the cover in the single pass;
+- the package number and version (top left) and "pagina X van Y" are left out of every part
+  and stamped on the merged pages: a part then serves every version of the package.
 A link to an element in another part keeps working: the link itself gets that id (a stand-in
 anchor, so the renderer keeps the link) and the merge points the name at the real element.
 """
@@ -35,14 +36,13 @@ _PAGE_REF = re.compile(r'<a class="page-ref" href="#([^"]+)"')
 _COVER_NUMBER = re.compile(r'<p class="cover-number">(.*?)</p>', re.S)
 _COVER_MINISTRY = re.compile(r'<table class="cover-facts">.*?<td>(.*?)</td>', re.S)
 
-# Every part: no "pagina X van Y" (stamped after the merge).
-_ALL_PARTS_CSS = "@page { @bottom-right { content: none; } }\n"
+# Every part: no "pagina X van Y" and no package number (stamped after the merge).
+_ALL_PARTS_CSS = "@page { @bottom-right { content: none; } @top-left { content: none; } }\n"
 _FRONT_CSS = '.toc a[data-page]::after { content: leader(".") " " attr(data-page); }\n'
 _BODY_CSS = (
     'a.page-ref[data-page]::after { content: " (pagina " attr(data-page) ")"; }\n'
     # A part's first page is not the document's first page: keep its running header.
     "@page :first {\n"
-    "  @top-left { content: string(package-id); }\n"
     '  @top-right { content: string(statute) "\\A" string(wish, start); }\n'
     "}\n"
 )
@@ -133,9 +133,7 @@ def part_html(doc: Split, part: PartSource, pages: Mapping[str, int]) -> str:
         body = _TOC.sub(lambda m: _number_links(m.group(0), _TOC_LINK, part, pages), body)
     else:
         css += _BODY_CSS
-        strings = f"package-id {_css_string(doc.package_id)}, "
-        strings += f"ministry-code {_css_string(doc.ministry)}"
-        css += f"html {{ string-set: {strings}; }}\n"
+        css += f"html {{ string-set: ministry-code {_css_string(doc.ministry)}; }}\n"
         body = _number_links(body, _PAGE_REF, part, pages)
     head = doc.head if part.kind == "front" else _neutral_head(doc.head)
     head = head.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
@@ -153,10 +151,16 @@ def _neutral_head(head: str) -> str:
 
 
 def stamp_html(doc: Split, text: str) -> str:
-    """Return a one-page document whose footer shows `text` in the package's page style."""
+    """Return a one-page document whose footer shows `text` in the package's page style.
+
+    Its running header shows the package number and version, as on every page but the cover.
+    """
+    number = _css_string(doc.package_id)
     css = f"@page {{ @bottom-right {{ content: {_css_string(text)}; }} }}\n"
+    css += f"@page {{ @top-left {{ content: {number}; }} }}\n"
+    css += f"@page :first {{ @top-left {{ content: {number}; }} }}\n"
     head = _neutral_head(doc.head).replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
-    return head + "<p>.</p>" + doc.tail
+    return head + doc.tail
 
 
 def _number_links(

@@ -7,7 +7,8 @@ the hash of its HTML, its embedded files and the renderer's version, and kept in
 cache (a folder); a part whose address is cached is not rendered again, in this build or any
 later version of any package.
 
-Page numbers settle in rounds: the first round renders with the numbers known so far (none),
+Page numbers settle in rounds: the first round renders with the numbers known so far (those
+the same ministry's package ended with last time, kept in the cache as a hint, or none),
 which gives every part's page count and the page of every element; the next round renders
 again only the parts whose page numbers changed (the front matter's contents, and parts with
 "(pagina N)" references). The parts are then merged into one PDF (bundler.pdf_merge).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +58,24 @@ class PartCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(data)
+        temporary.replace(path)
+
+    def _hint_path(self, name: str) -> Path:
+        return self.folder / "hints" / f"{hashlib.sha256(name.encode()).hexdigest()}.json"
+
+    def get_hint(self, name: str) -> dict[str, int]:
+        """Return the page numbers a package's last render ended with (a first guess only)."""
+        try:
+            found = json.loads(self._hint_path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): int(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+    def put_hint(self, name: str, pages: dict[str, int]) -> None:
+        path = self._hint_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(pages), encoding="utf-8")
         temporary.replace(path)
 
 
@@ -123,7 +143,10 @@ def render_in_parts(
 
     stamp_source = pdf_parts.stamp_html(doc, pdf_merge.STAMP_TEXT)
     stamp_key = part_key(stamp_source, ())
-    pages: dict[str, int] = {}
+    # Start from the page numbers of the package's last render: after a small change they
+    # mostly still hold, and the contents need no second round.
+    hint = doc.ministry or doc.package_id
+    pages = cache.get_hint(hint) if cache is not None else {}
     for round_number in range(1, MAX_ROUNDS + 1):
         outcome.rounds = round_number
         htmls = [pdf_parts.part_html(doc, s, pages) for s in sources]
@@ -146,6 +169,8 @@ def render_in_parts(
         if all(found.get(a, 0) == pages.get(a, 0) for a in wanted):
             merged = pdf_merge.merge([done[k] for k in keys], owners, done[stamp_key], nested)
             outcome.result = pdf.RenderResult(pdf=merged, pages=offset)
+            if cache is not None:
+                cache.put_hint(hint, {a: found.get(a, 0) for a in wanted})
             return outcome
         pages = found
     raise pdf.RenderError("De paginanummers van het pakket kwamen niet vast te liggen.")

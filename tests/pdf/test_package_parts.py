@@ -201,3 +201,16 @@ def test_a_build_with_parts_on_publishes_the_merged_pdf(app, db, make_pilot, mak
     assert f"pagina 1 van {stored.page_count}" in single._flat(reader.pages[0].extract_text())
     assert len(reader.pages) == stored.page_count
     assert any((tmp_path / "parts").rglob("*.pdf"))  # the parts are cached
+
+
+def test_a_new_version_reuses_every_body_part(single_pass, merged, cache):
+    attachment = pdf.PdfAttachment(f"{single.NUMBER}-v3.json", single_pass.twin_bytes, "JSON")
+    html = single_pass.html.replace("versie 2", "versie 3")
+    assert html != single_pass.html
+    third = parts.render_in_parts(
+        html, [attachment], single.CREATED, render=_render, workers=2, cache=cache
+    )
+    # The package number and version appear on every page: stamped, not rendered in a part.
+    assert set(third.rendered) <= {"front", "page-numbers"}
+    texts = _texts(third.result.pdf)
+    assert all(f"{single.NUMBER} · versie 3" in page for page in texts[1:] if page)
