@@ -133,6 +133,8 @@ def render_in_parts(
                 outcome.reused.append(name)
             else:
                 missing.append((key, name, part_html, part_files))
+        # Longest first (by HTML size), so a big part never starts last and runs alone.
+        missing.sort(key=lambda job: -len(job[2]))
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(missing) or 1))) as pool:
             results = pool.map(lambda job: render(job[2], job[3], created).pdf, missing)
             for (key, name, _, _), data in zip(missing, results, strict=True):
