@@ -78,6 +78,8 @@ def merge(
     files = dict(_name_pairs(out, "/EmbeddedFiles"))
     role_map: Any = root.get("/RoleMap")
     sources = []
+    # The element later statutes' elements join (the first statute part's section).
+    container: Any = None
     for number, data in enumerate(parts[1:], start=1):
         source = pikepdf.open(BytesIO(data))
         sources.append(source)
@@ -97,11 +99,21 @@ def merge(
             source_doc = source_doc[0]
         kids = _copy(out, source_doc.K)
         kids = kids if isinstance(kids, pikepdf.Array) else pikepdf.Array([kids])
-        for kid in kids:
-            if isinstance(kid, pikepdf.Dictionary):
-                kid.P = document
-            document.K.append(kid)
+        nest = number < len(nested) and nested[number]
         source_nums = list(source_root.ParentTree.Nums)
+        if nest and container is not None and len(kids) == 1 and "/K" in kids[0]:
+            # A statute after the first: its section's elements join the first statute's
+            # section ("Knelpunten per wet"), as in the single pass, if nothing else refers
+            # to this part's own section element.
+            own = source_doc.K if not isinstance(source_doc.K, pikepdf.Array) else source_doc.K[0]
+            if not any(_refers_to(v, own.objgen) for v in source_nums[1::2]):
+                inner = kids[0].K
+                kids = inner if isinstance(inner, pikepdf.Array) else pikepdf.Array([inner])
+                _append_kids(container, kids)
+                kids = pikepdf.Array()
+        _append_kids(document, kids)
+        if not nest and len(kids):
+            container = kids[-1]
         for key, value in zip(source_nums[0::2], source_nums[1::2], strict=True):
             parent_tree[int(key) + shift] = _copy(out, value)
         next_key = max(parent_tree, default=-1) + 1
@@ -113,7 +125,7 @@ def merge(
                 dests[name] = _copy(out, dest)
         for name, spec in _name_pairs(source, "/EmbeddedFiles"):
             files[name] = _copy(out, spec)
-        _append_outline(out, source, number < len(nested) and nested[number])
+        _append_outline(out, source, nest)
     root.ParentTree = out.make_indirect(
         pikepdf.Dictionary(Nums=pikepdf.Array(_flatten(sorted(parent_tree.items()))))
     )
@@ -135,6 +147,23 @@ def merge(
         source.close()
     out.close()
     return buffer.getvalue()
+
+
+def _append_kids(parent: Any, kids: Any) -> None:
+    if "/K" not in parent:
+        parent.K = pikepdf.Array()
+    elif not isinstance(parent.K, pikepdf.Array):
+        parent.K = pikepdf.Array([parent.K])
+    for kid in kids:
+        if isinstance(kid, pikepdf.Dictionary):
+            kid.P = parent
+        parent.K.append(kid)
+
+
+def _refers_to(value: Any, objgen: tuple[int, int]) -> bool:
+    if isinstance(value, pikepdf.Array):
+        return any(_refers_to(v, objgen) for v in value)
+    return isinstance(value, pikepdf.Object) and value.is_indirect and value.objgen == objgen
 
 
 def _copy(out: pikepdf.Pdf, obj: Any) -> Any:

@@ -214,3 +214,31 @@ def test_a_new_version_reuses_every_body_part(single_pass, merged, cache):
     assert set(third.rendered) <= {"front", "page-numbers"}
     texts = _texts(third.result.pdf)
     assert all(f"{single.NUMBER} · versie 3" in page for page in texts[1:] if page)
+
+
+def _tree_shape(data: bytes) -> list[tuple[int, str]]:
+    """Return (depth, role) of every structure element, in document order."""
+    shape: list[tuple[int, str]] = []
+    with pikepdf.open(io.BytesIO(data)) as document:
+
+        def walk(element: pikepdf.Object, depth: int) -> None:
+            shape.append((depth, str(element.S)))
+            kids = element.get("/K", [])
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    walk(kid, depth + 1)
+
+        top = document.Root.StructTreeRoot.K
+        for element in top if isinstance(top, pikepdf.Array) else [top]:
+            walk(element, 0)
+    return shape
+
+
+def test_the_structure_tree_has_the_single_pass_headings_and_sections(single_pass, merged):
+    shape = _tree_shape(merged.result.pdf)
+    expected = _tree_shape(single_pass.pdf)
+    for role in ("/H1", "/H2", "/H3", "/H4", "/Art", "/Table", "/Figure"):
+        assert [r for _, r in shape].count(role) == [r for _, r in expected].count(role), role
+    # Later statutes' elements are nested in the first statute part's section, as far as
+    # WeasyPrint's own tree goes (it starts a new section where one is split across pages).
+    assert len([d for d, r in shape if d == 1]) <= len([d for d, r in expected if d == 1])
