@@ -242,3 +242,18 @@ def test_the_structure_tree_has_the_single_pass_headings_and_sections(single_pas
     # Later statutes' elements are nested in the first statute part's section, as far as
     # WeasyPrint's own tree goes (it starts a new section where one is split across pages).
     assert len([d for d, r in shape if d == 1]) <= len([d for d, r in expected if d == 1])
+
+
+def test_attachments_are_embedded_on_their_wishs_page_when_rendered_in_parts(
+    app, db, make_pilot, make_wish, tmp_path, monkeypatch
+):
+    from bundler.packages import build as build_ops
+    from tests.pdf import test_package_attachments as with_files
+
+    app.config.update(PDF_RENDER_PARTS=True, PDF_PART_CACHE_FOLDER=str(tmp_path / "parts"))
+    # The test's build() renders in this process by default: render in parts instead.
+    monkeypatch.setattr(build_ops, "render_in_process", build_ops.render_isolated)
+    with_files.test_attachments_are_listed_and_embedded_on_their_wishs_page(
+        app, db, make_pilot, make_wish
+    )
+    assert any((tmp_path / "parts").rglob("*.pdf"))
