@@ -6,7 +6,17 @@ For each size the same HTML is rendered twice, each time in a fresh process:
   safe URL fetcher);
 - "plain": one plain WeasyPrint call, HTML(...).write_pdf() with default options.
 
+Then (issue 15, items 2 and 3: parts):
+- "--big N" (3,000): the package rendered in parts (bundler.packages.parts: one bounded child
+  process per part, as many at once as there are cores, cold part cache) against one plain
+  single-pass WeasyPrint render of the same HTML: seconds, and the peak memory of every
+  rendering process (summed, and the most at one time); the texts are compared;
+- "--republish N" (1,000): the package rendered in parts once, then one wish changed and the
+  package republished (HTML shaped again, changed parts rendered, merged) against Typst's full
+  render of the same content (`typst` from PyPI, bench only; skipped with a note if missing).
+
 Run:  .venv/bin/python bench/packages.py [--sizes 50,200,1000] [--repeat 1]
+                                           [--big 3000] [--republish 1000]
 """
 
 from __future__ import annotations
@@ -46,8 +56,18 @@ def text(n: int, seed: int) -> str:
     return " ".join(WORDS[(seed + i * 7) % len(WORDS)] for i in range(n)).capitalize() + "."
 
 
-def make_html(size: int) -> tuple[str, bytes, float]:
-    """Shape a package of `size` wishes (about 250 words each); return html, twin, seconds."""
+def make_html(
+    size: int,
+    *,
+    version: int = 1,
+    changed: int | None = None,
+    keep: dict[str, object] | None = None,
+) -> tuple[str, bytes, float]:
+    """Shape a package of `size` wishes (about 250 words each); return html, twin, seconds.
+
+    `changed`: the wish whose problem text is longer than in version 1. `keep` receives the
+    shaped content (for the Typst comparison).
+    """
     from bundler import pdf
     from bundler.grouping import PilotInfo, WishItem
     from bundler.juriconnect import link
@@ -94,7 +114,7 @@ def make_html(size: int) -> tuple[str, bytes, float]:
             )
         )
         details[n] = WishDetail(
-            problem=text(120, n),
+            problem=text(120, n) + (" " + text(40, n + 5) if n == changed else ""),
             proposed_change=text(60, n + 1),
             benefit_who="Inwoners en burgerzaken",
             benefit_cases_per_year=1000 + n,
@@ -106,24 +126,29 @@ def make_html(size: int) -> tuple[str, bytes, float]:
         )
     ministry = MinistryInfo("JenV", "Justitie en Veiligheid", "https://example.invalid/mnre1058")
     content = build_content(items, details, ministry, "Geachte minister,\n\n" + text(150, 1))
-    created = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+    created = dt.datetime(2026, 3, version, 9, 0, tzinfo=dt.UTC)
+    changes = Changes()
+    if changed is not None:
+        changes = Changes(changed=[(items[changed - 1].reference, items[changed - 1].title)])
+    if keep is not None:
+        keep.update(items=items, details=details)
     context = document_context(
         content,
         number="JenV-2026-01",
-        version=1,
+        version=version,
         created=created,
-        changes=Changes(),
-        previous_version=None,
+        changes=changes,
+        previous_version=version - 1 or None,
         office="Programmabureau",
-        twin_name="JenV-2026-01-v1.json",
+        twin_name=f"JenV-2026-01-v{version}.json",
     )
     html = pdf.render_html("package.html", **context)
     document = twin(
         content,
         number="JenV-2026-01",
-        version=1,
+        version=version,
         created=created,
-        changes=Changes(),
+        changes=changes,
         office="Programmabureau",
     )
     return html, canonical_json(document), time.perf_counter() - started
@@ -147,7 +172,7 @@ def measure(mode: str, html_path: str, twin_path: str) -> dict[str, float]:
         from bundler import pdf
 
         document = HTML(string=html, base_url=str(pdf.ASSET_DIR) + "/").render()
-        document.write_pdf()
+        Path(html_path).with_suffix(".plain.pdf").write_bytes(document.write_pdf())
         pages = len(document.pages)
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
@@ -169,11 +194,222 @@ def run_measure(mode: str, html_path: Path, twin_path: Path) -> dict[str, float]
     return result
 
 
+class ChildMeter:
+    """Record every render child's peak memory and lifetime (bundler.pdf's subprocess.run)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.runs: list[tuple[float, float, float]] = []  # start, end, peak MB
+
+    def install(self) -> None:
+        import os
+
+        from bundler import pdf
+
+        meter = self
+
+        def run(command: list[str], **options: object) -> subprocess.CompletedProcess[bytes]:
+            started = time.perf_counter()
+            with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+                child = subprocess.Popen(command, stdout=out, stderr=err, env=options.get("env"))  # type: ignore[arg-type]
+                _, status, usage = os.wait4(child.pid, 0)
+                child.returncode = os.waitstatus_to_exitcode(status)
+                out.seek(0)
+                err.seek(0)
+                with meter.lock:
+                    meter.runs.append((started, time.perf_counter(), usage.ru_maxrss / 1024))
+                return subprocess.CompletedProcess(
+                    command, child.returncode, out.read(), err.read()
+                )
+
+        pdf.subprocess.run = run  # type: ignore[assignment]
+
+    def summary(self) -> tuple[float, float, int]:
+        """Return (sum of peaks, most at one time, processes)."""
+        at_once = 0.0
+        for start, _, _ in self.runs:
+            live = sum(p for s, e, p in self.runs if s <= start < e)
+            at_once = max(at_once, live)
+        return sum(p for _, _, p in self.runs), at_once, len(self.runs)
+
+
+def _render_part(html: str, attachments: object, created: dt.datetime) -> object:
+    from bundler import pdf
+
+    return pdf.render_isolated(html, attachments, created=created, timeout=3600, memory_mb=8192)  # type: ignore[arg-type]
+
+
+def _pdftext(path: Path) -> list[str]:
+    import re
+
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
+    return [re.sub(r"\s+", " ", p).strip() for p in out.decode().split("\f")]
+
+
+def bench_big(size: int, folder: Path) -> list[str]:
+    """3,000 wishes: parts (cold cache) against one plain single-pass render."""
+    from bundler import pdf
+    from bundler.packages import parts
+
+    html, twin_bytes, _ = make_html(size)
+    html_path, twin_path = folder / "big.html", folder / "big.json"
+    html_path.write_text(html, encoding="utf-8")
+    twin_path.write_bytes(twin_bytes)
+    plain = run_measure("plain", html_path, twin_path)
+    print(f"  {size} wishes, plain single pass: done", file=sys.stderr)
+    meter = ChildMeter()
+    meter.install()
+    attachment = pdf.PdfAttachment("JenV-2026-01-v1.json", twin_bytes)
+    started = time.perf_counter()
+    done = parts.render_in_parts(
+        html,
+        [attachment],
+        dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC),
+        render=_render_part,  # type: ignore[arg-type]
+        cache=parts.PartCache(folder / "cache-big"),
+    )
+    seconds = time.perf_counter() - started
+    summed, at_once, count = meter.summary()
+    merged = folder / "big.parts.pdf"
+    merged.write_bytes(done.result.pdf)
+    same = _pdftext(merged) == _pdftext(html_path.with_suffix(".plain.pdf"))
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print()
+    print(f"{size} wishes in one package ({done.result.pages} pages; plain {int(plain['pages'])})")
+    print(f"  plain single pass : {plain['seconds']:7.1f} s, peak {plain['peak_mb']:6.0f} MB")
+    print(
+        f"  parts ({count} renders, {done.rounds} rounds): {seconds:7.1f} s, "
+        f"peaks summed {summed:6.0f} MB, most at one time {at_once:6.0f} MB, "
+        f"merging process {parent:.0f} MB; text equal to plain: {same}"
+    )
+    return [
+        f"target big-package-time: {seconds / plain['seconds']:.2f} x plain (limit 0.45)",
+        f"target big-package-memory-summed: {summed / plain['peak_mb']:.2f} x plain (limit 0.15)",
+        f"target big-package-memory-at-once: {at_once / plain['peak_mb']:.2f} x plain (limit 0.15)",
+        f"target big-package-text-equal: {same} (limit True)",
+    ]
+
+
+def typst_source(items: list[object], details: dict[int, object]) -> str:
+    """The same package content as Typst markup: headings, texts, contents, page x of y."""
+
+    def esc(value: object) -> str:
+        out = str(value)
+        for char in "\\#*_`$<>@[]=-+/~":
+            out = out.replace(char, "\\" + char)
+        return out
+
+    lines = [
+        '#set page(paper: "a4", margin: (top: 24mm, bottom: 22mm, x: 20mm), '
+        "footer: context [#h(1fr) pagina #counter(page).display() van "
+        "#counter(page).final().first()])",
+        '#set text(size: 10pt, lang: "nl")',
+        "= Knelpunten voor het ministerie van Justitie en Veiligheid",
+        "#outline(depth: 4)",
+        "#pagebreak()",
+    ]
+    statute = article = None
+    for item in sorted(items, key=lambda i: (i.statute_title, i.article)):  # type: ignore[attr-defined]
+        if item.statute_title != statute:  # type: ignore[attr-defined]
+            statute, article = item.statute_title, None  # type: ignore[attr-defined]
+            lines += ["#pagebreak(weak: true)", f"== {esc(statute)}"]
+        if item.article != article:  # type: ignore[attr-defined]
+            article = item.article  # type: ignore[attr-defined]
+            lines.append(f"=== Artikel {esc(article)}")
+        d = details[item.id]  # type: ignore[attr-defined]
+        lines += [
+            f"==== {esc(item.reference)} · {esc(item.title)}",  # type: ignore[attr-defined]
+            f"Wettelijke grondslag: {esc(item.statute_title)}, artikel {esc(item.article)}.",  # type: ignore[attr-defined]
+            "*Probleem*\n",
+            esc(d.problem),  # type: ignore[attr-defined]
+            "*Voorgestelde wijziging*\n",
+            esc(d.proposed_change),  # type: ignore[attr-defined]
+            "*Verwachte opbrengst*\n",
+            esc(f"Voor wie: {d.benefit_who}. {d.benefit_savings}"),  # type: ignore[attr-defined]
+            "*Urgentie*\n",
+            esc(f"{d.urgency_label}: {d.urgency_reason}"),  # type: ignore[attr-defined]
+            "*Pilots*\n",
+            *(
+                f"- {esc(p.name)}: " + esc(", ".join(n for _, n in p.municipalities))
+                for p in item.pilots
+            ),  # type: ignore[attr-defined]
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def bench_republish(size: int, folder: Path) -> list[str]:
+    """1,000 wishes: republish after one wish changed, against Typst's full render."""
+    from bundler import pdf
+    from bundler.packages import parts
+
+    cache = parts.PartCache(folder / "cache-republish")
+    created = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+    keep: dict[str, object] = {}
+    html, twin_bytes, _ = make_html(size, keep=keep)
+    started = time.perf_counter()
+    first = parts.render_in_parts(
+        html,
+        [pdf.PdfAttachment("v1.json", twin_bytes)],
+        created,
+        render=_render_part,
+        cache=cache,  # type: ignore[arg-type]
+    )
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    html2, twin2, _ = make_html(size, version=2, changed=size // 2)
+    again = parts.render_in_parts(
+        html2,
+        [pdf.PdfAttachment("v2.json", twin2)],
+        created,
+        render=_render_part,
+        cache=cache,  # type: ignore[arg-type]
+    )
+    republish = time.perf_counter() - started
+    print()
+    print(
+        f"{size} wishes ({first.result.pages} pages), rendered in parts, cold cache: {cold:.1f} s"
+    )
+    print(
+        f"  republish after one wish changed: {republish:.1f} s "
+        f"(rendered {again.rendered}, reused {len(again.reused)}, {again.rounds} rounds)"
+    )
+    try:
+        import typst
+    except ImportError:
+        print("  typst not installed (pip install typst, bench only): comparison skipped")
+        return [f"target republish-one-wish: {republish:.1f} s (limit typst: not measured)"]
+    source = folder / "package.typ"
+    source.write_text(typst_source(keep["items"], keep["details"]), encoding="utf-8")  # type: ignore[arg-type]
+    started = time.perf_counter()
+    data = typst.compile(str(source))
+    typst_seconds = time.perf_counter() - started
+    import io
+
+    import pikepdf
+
+    typst_pages = len(pikepdf.open(io.BytesIO(data)).pages)  # type: ignore[arg-type]
+    print(
+        f"  typst {getattr(typst, '__version__', '?')} full render of the same content: "
+        f"{typst_seconds:.1f} s ({typst_pages} pages)"
+    )
+    return [
+        f"target republish-one-wish: {republish:.1f} s "
+        f"(limit {typst_seconds:.1f} s, typst full render)"
+    ]
+
+
 def main() -> None:
     """Build each size with both renderers and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,200,1000")
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the median counts")
+    parser.add_argument("--big", type=int, default=3000, help="wishes of the parts bench (0: skip)")
+    parser.add_argument(
+        "--republish", type=int, default=1000, help="wishes of the republish bench (0: skip)"
+    )
     parser.add_argument(
         "--measure", nargs=3, metavar=("MODE", "HTML", "TWIN"), help=argparse.SUPPRESS
     )
@@ -184,7 +420,7 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="bundler-bench-") as folder:
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in (int(s) for s in args.sizes.split(",") if s):
             html, twin_bytes, html_seconds = make_html(size)
             html_path, twin_path = Path(folder) / "p.html", Path(folder) / "p.json"
             html_path.write_text(html, encoding="utf-8")
@@ -211,6 +447,15 @@ def main() -> None:
     print("bundler = render_isolated: child process, PDF/A-3a tagged + PDF/UA-1 id + JSON twin;")
     print("plain   = HTML(...).write_pdf() with WeasyPrint's defaults, same HTML, fresh process.")
     print("html s  = shaping the package and rendering the template (shared by both).")
+    targets: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bundler-bench-") as folder:
+        if args.republish:
+            targets += bench_republish(args.republish, Path(folder))
+        if args.big:
+            targets += bench_big(args.big, Path(folder))
+    print()
+    for line in targets:
+        print(line)
 
 
 if __name__ == "__main__":

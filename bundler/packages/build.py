@@ -350,14 +350,34 @@ def render_in_process(
 def render_isolated(
     html: str, attachments: Sequence[pdf.PdfAttachment], created: dt.datetime
 ) -> pdf.RenderResult:
-    """Render in a child process with the app's time and memory bounds."""
-    return pdf.render_isolated(
-        html,
-        attachments,
-        created=created,
-        timeout=float(current_app.config["PDF_TIMEOUT_SECONDS"]),
-        memory_mb=int(current_app.config["PDF_MEMORY_MB"]),
-    )
+    """Render in a child process with the app's time and memory bounds.
+
+    With PDF_RENDER_PARTS on, the package renders in parts, each in its own child process
+    under the same bounds, and unchanged parts come from the part cache.
+    """
+    timeout = float(current_app.config["PDF_TIMEOUT_SECONDS"])
+    memory_mb = int(current_app.config["PDF_MEMORY_MB"])
+
+    def render_one(
+        html: str, attachments: Sequence[pdf.PdfAttachment], created: dt.datetime
+    ) -> pdf.RenderResult:
+        # Runs in the parts' worker threads too: no app context needed here.
+        return pdf.render_isolated(
+            html, attachments, created=created, timeout=timeout, memory_mb=memory_mb
+        )
+
+    if current_app.config.get("PDF_RENDER_PARTS"):
+        from bundler.packages import parts
+
+        return parts.render_in_parts(
+            html,
+            attachments,
+            created,
+            render=render_one,
+            workers=int(current_app.config["PDF_PART_WORKERS"]),
+            cache=parts.PartCache(current_app.config["PDF_PART_CACHE_FOLDER"]),
+        ).result
+    return render_one(html, attachments, created)
 
 
 def build_package(
