@@ -496,8 +496,7 @@ def load_scale(
                                 "id": next_answer,
                                 "wish_id": wish_id,
                                 "ministry_id": ministry_id,
-                                # Numbered per wish and ministry, as record_answer does.
-                                "sequence": k + len(history),
+                                "sequence": k + len(history),  # per wish and ministry
                                 "status": kind,
                                 "link": "",
                                 "effective_date": (answered + dt.timedelta(days=180)).date()
@@ -535,13 +534,12 @@ def load_scale(
                         }
                     )
         # Parents before children: wishes, then the rows that point at them.
-        _insert(session, Wish.__table__, rows, report)
-        _insert(session, wish_ministry, links, report)
-        _insert(session, WishSupport.__table__, supports, report)
-        _insert(session, WishMerge.__table__, merges, report)
-        _insert(session, Answer.__table__, answers, report)
-        _insert(session, Attachment.__table__, files, report)
-        _insert(session, WishRelation.__table__, relations, report)
+        for table, batch in [
+            (Wish.__table__, rows), (wish_ministry, links), (WishSupport.__table__, supports),
+            (WishMerge.__table__, merges), (Answer.__table__, answers),
+            (Attachment.__table__, files), (WishRelation.__table__, relations),
+        ]:  # fmt: skip
+            _insert(session, table, batch, report)
         if upload_folder is not None and files:
             _write_files(upload_folder, files)
         if progress is not None:
