@@ -78,7 +78,7 @@ audit-deps: install-test
 # Bounded, loopback-only fault tests: a gunicorn worker killed mid-burst, a throwaway
 # PostgreSQL cluster restarted under load, storage failing during a package build.
 test-faults: install-test
-	$(BIN)/pytest -q -m faults -rs tests/faults
+	TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -m faults -rs tests/faults
 
 test: lint typecheck pytest-sqlite pytest-postgres audit-deps
 

@@ -25,13 +25,9 @@ class LoginForm(BaseForm):
     )
 
 
-class PasswordChangeForm(BaseForm):
-    current_password = PasswordField(
-        _l("Huidig wachtwoord"),
-        validators=[DataRequired(_l("Vul uw huidige wachtwoord in."))],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
+def new_password_field() -> PasswordField:
+    """Return the field for choosing a new password (change, invitation, reset)."""
+    return PasswordField(
         _l("Nieuw wachtwoord"),
         description=_l(
             "Minstens %(n)s tekens. Een zin van een paar woorden werkt goed.", n=PASSWORD_MIN
@@ -50,6 +46,15 @@ class PasswordChangeForm(BaseForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class PasswordChangeForm(BaseForm):
+    current_password = PasswordField(
+        _l("Huidig wachtwoord"),
+        validators=[DataRequired(_l("Vul uw huidige wachtwoord in."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = new_password_field()
     confirm = PasswordField(
         _l("Herhaal het nieuwe wachtwoord"),
         validators=[EqualTo("new_password", _l("De twee wachtwoorden zijn niet gelijk."))],

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from forms.auth import PASSWORD_MAX, PASSWORD_MIN
+from forms.auth import new_password_field
 from forms.base import BaseForm
 
 
@@ -25,25 +25,7 @@ class ForgotPasswordForm(BaseForm):
 
 
 class SetPasswordForm(BaseForm):
-    password = PasswordField(
-        _l("Nieuw wachtwoord"),
-        description=_l(
-            "Minstens %(n)s tekens. Een zin van een paar woorden werkt goed.", n=PASSWORD_MIN
-        ),
-        validators=[
-            DataRequired(_l("Vul een nieuw wachtwoord in.")),
-            Length(
-                min=PASSWORD_MIN,
-                max=PASSWORD_MAX,
-                message=_l(
-                    "Het wachtwoord moet %(min)s tot %(max)s tekens lang zijn.",
-                    min=PASSWORD_MIN,
-                    max=PASSWORD_MAX,
-                ),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field()
     confirm = PasswordField(
         _l("Herhaal het nieuwe wachtwoord"),
         validators=[EqualTo("password", _l("De twee wachtwoorden zijn niet gelijk."))],

@@ -24,11 +24,15 @@ WISHES = 60
 
 @pytest.fixture
 def urls() -> tuple[str, str]:
+    # The suite's PostgreSQL run sets TEST_DATABASE_URL; `make test-faults` passes the server
+    # of that run as TEST_POSTGRES_URL.
     base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        base = os.environ.get("TEST_POSTGRES_URL", "")
     queue = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
     try:
         if not base.startswith("postgresql"):
-            raise RuntimeError("TEST_DATABASE_URL is not a PostgreSQL URL")
+            raise RuntimeError("neither TEST_DATABASE_URL nor TEST_POSTGRES_URL is PostgreSQL")
         url = make_url(base)
         probe = create_engine(url.set(database="postgres"))
         with probe.connect() as connection:
