@@ -3,8 +3,8 @@
     .venv/bin/python bench/api.py                      # SQLite file in a temporary folder
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python bench/api.py
 
-The data comes from bench/inbox.py's generator (until `bundler load-demo --scale N` exists):
-40 pilots, the reference statutes, a spread of states and ministries. Each request goes through
+The data comes from the product's generator (`bundler load-demo --scale N`, via bench/inbox.py):
+pilots, the reference statutes, a spread of states and ministries. Each request goes through
 the Flask test client with a bearer token; the trivial endpoint is a route that only checks the
 token and answers {} (the same authentication, rate limiting and headers as every API call).
 Prints the median of --runs requests per case and its ratio to the trivial endpoint (the
