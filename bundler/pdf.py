@@ -54,7 +54,7 @@ PDFA_SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
 PDFA_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
 
 
-# How running out of the address-space cap shows in the child's last line of output.
+# How running out of the address-space cap shows in the child's output.
 MEMORY_SIGNS = (
     "MemoryError",
     "failed to map segment",
@@ -407,7 +407,8 @@ def render_isolated(
         if done.returncode != 0:
             message = done.stderr.decode(errors="replace").strip().splitlines()
             last = message[-1] if message else f"exit code {done.returncode}"
-            if done.returncode < 0 or any(sign in last for sign in MEMORY_SIGNS):
+            text = "\n".join(message)
+            if done.returncode < 0 or any(sign in text for sign in MEMORY_SIGNS):
                 raise RenderError(
                     f"Het maken van de PDF had meer dan {memory_mb} MB geheugen nodig "
                     f"en is gestopt ({last[:200]})."
@@ -417,10 +418,30 @@ def render_isolated(
         return RenderResult(pdf=out_path.read_bytes(), pages=pages)
 
 
+def _address_space() -> int:
+    """This process's virtual memory size in bytes (what RLIMIT_AS caps), 0 where unknown."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
 def _child_main(argv: Sequence[str]) -> int:
     """Render one job file to a PDF file under an address-space cap (the child process)."""
     job_path, out_path, memory_mb = argv[0], argv[1], int(argv[2])
+    # Load the libraries before the cap: under the cap, a failed dlopen or import reads like a
+    # missing library ("cannot open shared object file"), not like the lack of memory it is.
+    import PIL.Image
+    import weasyprint
+
+    PIL.Image.init()
+    weasyprint.HTML(string="<p>.</p>").render()
     limit = memory_mb * 1024 * 1024
+    in_use = _address_space()
+    if in_use >= limit:  # the renderer alone does not fit under the cap
+        sys.stderr.write(f"MemoryError: {in_use // 2**20} MB in gebruik vóór het renderen\n")
+        return 1
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     attachments = [
