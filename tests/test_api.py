@@ -8,6 +8,7 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
+from bundler.api import queries
 from bundler.db import session_scope
 from bundler.enums import AnswerStatus, Role, WishState
 from bundler.models import Answer, AuditEvent, DownloadReceipt, Wish
@@ -141,6 +142,31 @@ def test_the_same_visibility_as_the_pages(client, world):
     for token, status in ((tokens.jenv, 200), (tokens.bzk, 404), (tokens.other_pilot, 404)):
         path = f"/api/v1/wishes/{story.birth.reference}"
         assert call(client, "GET", path, token).status_code == status
+
+
+@pytest.mark.parametrize("share", [0, 10**9], ids=["collect-the-set", "walk-newest-first"])
+def test_a_pilot_filter_finds_raised_and_supported_wishes_in_either_query_form(
+    client, world, monkeypatch, share
+):
+    monkeypatch.setattr(queries, "DENSE_SHARE", share)
+    tokens, story = world["tokens"], world["story"]
+
+    def references(query: str) -> set[str]:
+        body = call(client, "GET", f"/api/v1/wishes{query}", tokens.office).get_json()
+        return {w["reference"] for w in body["wishes"]}
+
+    assert references(f"?pilot={story.raising.id}") == {story.death.reference, story.bzk.reference}
+    # Raised one, supports the other.
+    both = {story.death.reference, story.birth.reference}
+    assert references(f"?pilot={story.supporters[0].id}") == both
+    assert references(f"?pilot={story.supporters[1].id}") == {story.death.reference}
+
+
+def test_a_wish_in_a_list_reads_the_same_as_the_wish_itself(client, world):
+    office = world["tokens"].office
+    for listed in call(client, "GET", "/api/v1/wishes", office).get_json()["wishes"]:
+        alone = call(client, "GET", f"/api/v1/wishes/{listed['reference']}", office)
+        assert alone.get_json() == listed
 
 
 def test_pages_link_to_the_next_and_previous_page_over_https(client, world):

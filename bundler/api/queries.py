@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, false, select, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, bindparam, exists, false, func, or_, select, union
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from bundler.enums import WishState
 from bundler.models import (
@@ -16,6 +18,7 @@ from bundler.models import (
     Municipality,
     Package,
     PackageVersion,
+    Pilot,
     PilotMunicipality,
     Statute,
     Subscription,
@@ -27,13 +30,25 @@ from bundler.models import (
 from bundler.packages.published import published_packages
 from bundler.wishes.visibility import can_view, visible_wishes_filter
 
+# When a pilot set raised at least one in DENSE_SHARE of all wishes, walking the newest wishes
+# finds a page at once; below that, collecting the set first is cheaper (at 100,000 wishes each
+# way is 100x slower than the other on the wrong side: 0.1 ms against 32 ms, 1.5 against 50).
+DENSE_SHARE = 50
 
-def _backed_by(pilots: Sequence[int]) -> ColumnElement[bool]:
-    """Wishes raised or supported by one of these pilots, as one indexed id set."""
+
+def _backed_by(session: Session, pilots: Sequence[int]) -> ColumnElement[bool]:
+    """Wishes raised or supported by one of these pilots, in the form that is fast for them."""
     if not pilots:
         return false()
     raised = select(Wish.id).where(Wish.pilot_id.in_(pilots))
     supported = select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots))
+    count = session.scalar(select(func.count()).select_from(raised.subquery())) or 0
+    newest = session.scalar(select(func.max(Wish.id))) or 0
+    if count * DENSE_SHARE >= newest:
+        return or_(
+            Wish.pilot_id.in_(pilots),
+            exists().where(WishSupport.wish_id == Wish.id, WishSupport.pilot_id.in_(pilots)),
+        )
     return Wish.id.in_(union(raised, supported))
 
 
@@ -69,26 +84,115 @@ def wish_conditions(
     if state is not None:
         where.append(Wish.state == state)
     if pilot is not None:
-        where.append(_backed_by([pilot]))
+        where.append(_backed_by(session, [pilot]))
     if municipality:
         pilots = session.scalars(
             select(PilotMunicipality.pilot_id)
             .join(Municipality, Municipality.id == PilotMunicipality.municipality_id)
             .where(Municipality.cbs_code == municipality, PilotMunicipality.left_on.is_(None))
         ).all()
-        where.append(_backed_by(pilots))
+        where.append(_backed_by(session, pilots))
     if changed_since is not None:
         where.append(Wish.updated_at >= changed_since)
     return where
 
 
+@dataclass(frozen=True)
+class WishRow:
+    """What the API shows of a wish, as plain values (a list page loads no ORM objects)."""
+
+    reference: str
+    title: str
+    state: WishState
+    state_reason: str
+    problem: str
+    proposed_change: str
+    statute: str | None
+    article: str
+    paragraph: str
+    ministries: tuple[str, ...]
+    pilot: tuple[int, str]
+    supporters: tuple[tuple[int, str], ...]
+    merged_into: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, wish: Wish) -> WishRow:
+        """The same values from a loaded wish (the single-wish endpoints)."""
+        return cls(
+            reference=wish.reference,
+            title=wish.title,
+            state=wish.state,
+            state_reason=wish.state_reason,
+            problem=wish.problem,
+            proposed_change=wish.proposed_change,
+            statute=wish.statute.bwb_id if wish.statute else None,
+            article=wish.article,
+            paragraph=wish.paragraph,
+            ministries=tuple(m.code for m in wish.ministries),
+            pilot=(wish.pilot.id, wish.pilot.name),
+            supporters=tuple((x.pilot.id, x.pilot.name) for x in wish.supports),
+            merged_into=wish.merged_into.reference if wish.merged_into else None,
+            created_at=wish.created_at,
+            updated_at=wish.updated_at,
+            submitted_at=wish.submitted_at,
+        )
+
+
+# What a page of wishes shows, for the ids in `ids`: built once, as building a statement
+# costs more than running it on a page of twenty.
+_target = aliased(Wish)
+_PAGE_WISHES = (
+    select(
+        Wish.id,
+        Wish.reference,
+        Wish.title,
+        Wish.state,
+        Wish.state_reason,
+        Wish.problem,
+        Wish.proposed_change,
+        Statute.bwb_id,
+        Wish.article,
+        Wish.paragraph,
+        Pilot.id.label("pilot_id"),
+        Pilot.name.label("pilot_name"),
+        _target.reference.label("merged_into"),
+        Wish.created_at,
+        Wish.updated_at,
+        Wish.submitted_at,
+    )
+    .join(Pilot, Pilot.id == Wish.pilot_id)
+    .outerjoin(Statute, Statute.id == Wish.statute_id)
+    .outerjoin(_target, _target.id == Wish.merged_into_id)
+    .where(Wish.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Wish.id.desc())
+)
+_PAGE_MINISTRIES = (
+    select(wish_ministry.c.wish_id, Ministry.code)
+    .join(Ministry, Ministry.id == wish_ministry.c.ministry_id)
+    .where(wish_ministry.c.wish_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Ministry.code)
+)
+_PAGE_SUPPORTERS = (
+    select(WishSupport.wish_id, Pilot.id, Pilot.name)
+    .join(Pilot, Pilot.id == WishSupport.pilot_id)
+    .where(WishSupport.wish_id.in_(bindparam("ids", expanding=True)))
+    .order_by(WishSupport.created_at, WishSupport.id)
+)
+
+
 def wish_page(
     session: Session, where: Sequence[ColumnElement[bool]], *, page: int, size: int
-) -> tuple[list[Wish], bool]:
+) -> tuple[list[WishRow], bool]:
     """Return one page of wishes (newest first) and whether another page follows.
 
-    The page's ids come first from the indexes alone; only those rows are then loaded, with
-    what they show (sorting whole rows made a pilot's first page 4x slower at 100,000 wishes).
+    The page's ids come first from the indexes alone (sorting whole rows made a pilot's first
+    page 4x slower at 100,000 wishes); then three plain queries read what those rows show:
+    the wishes with their statute, pilot and merge target, their ministries, their supporters.
+    Plain rows, not ORM objects: the identity map and relationship loaders cost more than
+    the SQL itself on a page of twenty.
     """
     ids = list(
         session.scalars(
@@ -99,21 +203,38 @@ def wish_page(
             .limit(size + 1)
         )
     )
-    rows = list(
-        session.scalars(
-            select(Wish)
-            .where(Wish.id.in_(ids[:size]))
-            .order_by(Wish.id.desc())
-            .options(
-                selectinload(Wish.statute),
-                selectinload(Wish.ministries),
-                selectinload(Wish.pilot),
-                selectinload(Wish.supports).joinedload(WishSupport.pilot),
-                selectinload(Wish.merged_into),
-            )
+    shown = ids[:size]
+    if not shown:
+        return [], False
+    rows = session.execute(_PAGE_WISHES, {"ids": shown}).all()
+    ministries: dict[int, list[str]] = defaultdict(list)
+    for wish_id, code in session.execute(_PAGE_MINISTRIES, {"ids": shown}):
+        ministries[wish_id].append(code)
+    supporters: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for wish_id, pilot_id, name in session.execute(_PAGE_SUPPORTERS, {"ids": shown}):
+        supporters[wish_id].append((pilot_id, name))
+    page_rows = [
+        WishRow(
+            reference=r.reference,
+            title=r.title,
+            state=r.state,
+            state_reason=r.state_reason,
+            problem=r.problem,
+            proposed_change=r.proposed_change,
+            statute=r.bwb_id,
+            article=r.article,
+            paragraph=r.paragraph,
+            ministries=tuple(ministries[r.id]),
+            pilot=(r.pilot_id, r.pilot_name),
+            supporters=tuple(supporters[r.id]),
+            merged_into=r.merged_into,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            submitted_at=r.submitted_at,
         )
-    )
-    return rows, len(ids) > size
+        for r in rows
+    ]
+    return page_rows, len(ids) > size
 
 
 def visible_wish(session: Session, user: User, reference: str) -> Wish | None:

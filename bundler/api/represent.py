@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bundler import juriconnect
 from bundler.api import schemas as s
+from bundler.api.queries import WishRow
 from bundler.api.web import link
 from bundler.models import (
     Answer,
@@ -14,7 +15,6 @@ from bundler.models import (
     PackageVersion,
     Statute,
     Subscription,
-    Wish,
 )
 
 
@@ -49,9 +49,8 @@ def municipality(row: Municipality) -> s.Municipality:
     )
 
 
-def wish(row: Wish) -> s.Wish:
+def wish(row: WishRow) -> s.Wish:
     path = f"/wishes/{row.reference}"
-    bwb = row.statute.bwb_id if row.statute else None
     return s.Wish(
         _links=s.Links.model_validate({"self": link(path), "answers": link(f"{path}/answers")}),
         reference=row.reference,
@@ -60,14 +59,14 @@ def wish(row: Wish) -> s.Wish:
         state_reason=row.state_reason,
         problem=row.problem,
         proposed_change=row.proposed_change,
-        statute=bwb,
+        statute=row.statute,
         article=row.article,
         paragraph=row.paragraph,
-        legal_link=juriconnect.best_link(bwb, row.article, row.paragraph),
-        ministries=[m.code for m in row.ministries],
-        pilot=s.PilotRef(id=row.pilot.id, name=row.pilot.name),
-        supporting_pilots=[s.PilotRef(id=x.pilot.id, name=x.pilot.name) for x in row.supports],
-        merged_into=row.merged_into.reference if row.merged_into else None,
+        legal_link=juriconnect.best_link(row.statute, row.article, row.paragraph),
+        ministries=list(row.ministries),
+        pilot=s.PilotRef(id=row.pilot[0], name=row.pilot[1]),
+        supporting_pilots=[s.PilotRef(id=i, name=n) for i, n in row.supporters],
+        merged_into=row.merged_into,
         created_at=row.created_at,
         updated_at=row.updated_at,
         submitted_at=row.submitted_at,

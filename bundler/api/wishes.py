@@ -64,7 +64,7 @@ def _wish(reference: str) -> Wish:
 @validated(resp=responses(HTTP_200=s.Wish), tags=TAGS)
 def show(reference: str) -> s.Wish:
     """Show one wish, by its reference (KN-2026-0042)."""
-    return represent.wish(_wish(reference))
+    return represent.wish(queries.WishRow.of(_wish(reference)))
 
 
 def _visible_answers(wish: Wish) -> list[Answer]:
