@@ -114,6 +114,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         ("reference: statutes", "/api/v1/statutes", office),
     ]
     baseline = None
+    worst = ("", 0.0)
     print(f"{'case':34} {'median ms':>10} {'x trivial':>10} {'items':>6}")
     for name, path, token in cases:
         headers = {"Authorization": f"Bearer {token}"}
@@ -128,7 +129,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         body = response.get_json()
         items = len(body.get("wishes", body.get("statutes", [])))
         print(f"{name:34} {median:10.1f} {median / baseline:10.1f} {items:6}")
+        if path.startswith("/api/v1/wishes") and median / baseline > worst[1]:
+            worst = (name, median / baseline)
     app.extensions["bundler.engine"].dispose()
+    print(f"target api-wish-reads: {worst[1]:.1f} x trivial, worst {worst[0]} (limit 5)")
 
 
 def _has_schema(engine: object) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, union
 from sqlalchemy.orm import Session
 
 from bundler import search, workflow
@@ -47,22 +47,33 @@ def pilot_ids(user: User) -> list[int]:
     return [p.id for p in user.pilots]
 
 
-def visible_wishes_filter(user: User) -> ColumnElement[bool]:
+def visible_wishes_filter(user: User, *, walk: bool = False) -> ColumnElement[bool]:
     """Return the condition on Wish for the wishes this user may see.
 
     Pilot member: its pilots' wishes (concepts included) and the wishes its pilots support.
     Programme office: everything but concepts. Ministry user: wishes offered (aangeboden)
     to its ministry. Administrator and anyone else: nothing.
+
+    The same rule comes in two forms. By default the user's own set is collected first (IN),
+    which is fast when it is small. `walk=True` checks each wish on its own (EXISTS), which is
+    fast when a query walks the newest wishes and the user's are common among them. At 100,000
+    wishes each form is 100 times slower than the other on the wrong side.
     """
     if user.role is Role.PILOT:
         pilots = pilot_ids(user)
         if not pilots:
             return false()
-        supported = select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots))
-        return or_(
-            Wish.pilot_id.in_(pilots),
-            and_(Wish.state != WishState.CONCEPT, Wish.id.in_(supported)),
+        raised = Wish.pilot_id.in_(pilots)
+        if walk:
+            supported = exists().where(
+                WishSupport.wish_id == Wish.id, WishSupport.pilot_id.in_(pilots)
+            )
+            return or_(raised, and_(Wish.state != WishState.CONCEPT, supported))
+        ids = union(
+            select(Wish.id).where(raised),
+            select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots)),
         )
+        return and_(Wish.id.in_(ids), or_(raised, Wish.state != WishState.CONCEPT))
     if user.role is Role.OFFICE:
         if workflow.VISIBLE_TO_OFFICE == _ALL_BUT_CONCEPTS:
             # One inequality instead of a list of eight states: the database can then walk
@@ -70,10 +81,13 @@ def visible_wishes_filter(user: User) -> ColumnElement[bool]:
             return Wish.state != WishState.CONCEPT
         return Wish.state.in_(workflow.VISIBLE_TO_OFFICE)
     if user.role is Role.MINISTRY and user.ministry_id is not None:
-        offered = select(wish_ministry.c.wish_id).where(
-            wish_ministry.c.ministry_id == user.ministry_id
+        ours = wish_ministry.c.ministry_id == user.ministry_id
+        offered: ColumnElement[bool] = (
+            exists().where(wish_ministry.c.wish_id == Wish.id, ours)
+            if walk
+            else Wish.id.in_(select(wish_ministry.c.wish_id).where(ours))
         )
-        return and_(Wish.state == WishState.OFFERED, Wish.id.in_(offered))
+        return and_(Wish.state == WishState.OFFERED, offered)
     return false()
 
 
