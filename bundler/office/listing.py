@@ -177,12 +177,12 @@ def _shown_total(
 
 def inbox_page(
     session: Session, f: InboxFilter, tz: dt.tzinfo = LOCAL_TIME
-) -> tuple[list[Wish], Pagination, dict[WishState, int]]:
-    """Return one page of wishes, its pagination and the counts per state."""
+) -> tuple[list[int], Pagination, dict[WishState, int]]:
+    """Return the ids of one page of wishes, its pagination and the counts per state."""
     counts = state_counts(session, f, tz)
     total = _shown_total(session, f, counts, tz)
     pagination = paginate(f.page, f.per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
-    # Page through narrow rows (sort key and id), then load just those wishes in full.
+    # Page through narrow rows (sort key and id); `load_wishes` loads the page in full.
     page_ids = list(
         session.scalars(
             select(Wish.id)
@@ -192,11 +192,16 @@ def inbox_page(
             .offset((pagination.page - 1) * pagination.per_page)
         )
     )
+    return page_ids, pagination, counts
+
+
+def load_wishes(session: Session, ids: list[int]) -> list[Wish]:
+    """Load these wishes, in this order, with what an inbox row shows."""
     loaded = {
         w.id: w
         for w in session.scalars(
             select(Wish)
-            .where(Wish.id.in_(page_ids))
+            .where(Wish.id.in_(ids))
             .options(
                 selectinload(Wish.statute),
                 selectinload(Wish.ministries),
@@ -206,5 +211,4 @@ def inbox_page(
             )
         )
     }
-    wishes = [loaded[i] for i in page_ids]
-    return wishes, pagination, counts
+    return [loaded[i] for i in ids]
