@@ -5,10 +5,22 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -81,7 +93,7 @@ def index() -> ResponseReturnValue:
 def show(pilot_id: int) -> ResponseReturnValue:
     """Show a pilot: members, municipalities with their history, phases and wishes."""
     pilot = _load_pilot(pilot_id)
-    wishes, pagination = _backed_wishes(pilot, paged.page_number(request.args))
+    ids, pagination = _backed_wish_ids(pilot, paged.page_number(request.args))
     current = [p for p in pilot.participations if p.left_on is None]
     former = [p for p in pilot.participations if p.left_on is not None]
     by_phase = [
@@ -100,7 +112,7 @@ def show(pilot_id: int) -> ResponseReturnValue:
         pilot=pilot,
         by_phase=by_phase,
         former=sorted(former, key=lambda p: p.municipality.name),
-        wishes=wishes,
+        wish_table=_wish_table(pilot, ids),
         pagination=pagination,
         page_url=lambda n: url_for("pilots.show", pilot_id=pilot.id, pagina=n),
         phase_form=phase_form,
@@ -193,8 +205,9 @@ def _render_form(form: PilotForm, pilot: Pilot | None) -> ResponseReturnValue:
     ), 400 if form.errors else 200
 
 
-def _backed_wishes(pilot: Pilot, page: int) -> tuple[list[Wish], Pagination]:
-    """One page of the wishes the pilot raised or supports that the viewer may see, newest first.
+def _backed_wish_ids(pilot: Pilot, page: int) -> tuple[list[int], Pagination]:
+    """Return the ids of one page of the wishes the pilot raised or supports that the viewer
+    may see, newest first.
 
     Each of the two lists is walked newest first by its own index (pilot, wish id) and cut at
     the page's end; their union then gives the page, so a busy pilot costs as much as a quiet
@@ -251,20 +264,39 @@ def _backed_wishes(pilot: Pilot, page: int) -> tuple[list[Wish], Pagination]:
             .offset(end - paged.PER_PAGE)
         )
     )
-    loaded = {
-        w.id: w
-        for w in db.scalars(
-            select(Wish)
-            .where(Wish.id.in_(ids))
-            .options(
-                selectinload(Wish.statute),
-                selectinload(Wish.pilot),
-                selectinload(Wish.ministries),
-                selectinload(Wish.answers).selectinload(Answer.ministry),
+    return ids, pagination
+
+
+def _wish_table(pilot: Pilot, ids: list[int]) -> Markup:
+    """Return the table of these wishes as HTML, cached until the data changes.
+
+    What a row shows depends on the viewer only through the answers it may see (a ministry
+    sees its own), so the key holds the role and the ministry beside the wishes.
+    """
+    db = get_session()
+
+    def render() -> str:
+        loaded = {
+            w.id: w
+            for w in db.scalars(
+                select(Wish)
+                .where(Wish.id.in_(ids))
+                .options(
+                    selectinload(Wish.statute),
+                    selectinload(Wish.pilot),
+                    selectinload(Wish.ministries),
+                    selectinload(Wish.answers).selectinload(Answer.ministry),
+                )
             )
-        )
-    }
-    return [loaded[i] for i in ids], pagination
+        }
+        table = get_template_attribute("_macros/wish.html", "wish_table")
+        caption = _("Knelpunten van en gesteund door deze pilot")
+        return str(table([loaded[i] for i in ids], caption=caption, pilot=pilot))
+
+    locale = str(get_locale() or "")
+    viewer = (current_user.role, current_user.ministry_id)
+    key = ("pilot.wish_table", locale, pilot.id, *viewer, *ids)
+    return Markup(cache.cached(db, key, render))  # noqa: S704 - our own template's output
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
