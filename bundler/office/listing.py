@@ -183,16 +183,17 @@ def inbox_page(
     total = _shown_total(session, f, counts, tz)
     pagination = paginate(f.page, f.per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
     # Page through narrow rows (sort key and id); `load_wishes` loads the page in full.
-    page_ids = list(
-        session.scalars(
-            select(Wish.id)
-            .where(*conditions(f, tz=tz))
-            .order_by(*order_by(f))
-            .limit(pagination.per_page)
-            .offset((pagination.page - 1) * pagination.per_page)
-        )
+    # Cached like the counts: a common word on SQLite reads every match to find one page.
+    statement = (
+        select(Wish.id)
+        .where(*conditions(f, tz=tz))
+        .order_by(*order_by(f))
+        .limit(pagination.per_page)
+        .offset((pagination.page - 1) * pagination.per_page)
     )
-    return page_ids, pagination, counts
+    key = ("inbox.page", replace(f, page=pagination.page), str(tz))
+    page_ids = cache.cached(session, key, lambda: tuple(session.scalars(statement)))
+    return list(page_ids), pagination, counts
 
 
 def load_wishes(session: Session, ids: list[int]) -> list[Wish]:
