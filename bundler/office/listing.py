@@ -165,7 +165,8 @@ def counts_capped(counts: dict[WishState, int]) -> bool:
 def _shown_total(
     session: Session, f: InboxFilter, counts: dict[WishState, int], tz: dt.tzinfo
 ) -> int:
-    if not counts_capped(counts):
+    if not counts_capped(counts) or not f.states:
+        # Every state shown: the (capped) counts already add up to the total.
         return sum(counts[s] for s in f.shown_states)
 
     def count() -> int:
