@@ -211,21 +211,21 @@ def _backed_wish_ids(pilot: Pilot, page: int) -> tuple[list[int], Pagination]:
 
     Each of the two lists is walked newest first by its own index (pilot, wish id) and cut at
     the page's end; their union then gives the page, so a busy pilot costs as much as a quiet
-    one. The total is counted once and cached until the data changes.
+    one. The total and the page are cached until the data changes.
     """
     db = get_session()
     visible = visible_wishes_filter(current_user)
     supported = select(WishSupport.wish_id).where(WishSupport.pilot_id == pilot.id)
+    # What the visibility rule depends on: role, own pilots (pilot members only: reading them
+    # costs a query), own ministry.
+    viewer = (
+        current_user.role,
+        current_user.ministry_id,
+        tuple(sorted(p.id for p in current_user.pilots)) if current_user.role is Role.PILOT else (),
+    )
     total = cache.cached(
         db,
-        # What the visibility rule depends on: role, own pilots, own ministry.
-        (
-            "pilot.wishes",
-            pilot.id,
-            current_user.role,
-            current_user.ministry_id,
-            tuple(sorted(p.id for p in current_user.pilots)),
-        ),
+        ("pilot.wishes", pilot.id, *viewer),
         lambda: (
             db.scalar(
                 select(func.count())
@@ -256,15 +256,14 @@ def _backed_wish_ids(pilot: Pilot, page: int) -> tuple[list[int], Pagination]:
         .subquery()
     )
     both = union(select(raised.c.id), select(backed.c.id)).subquery()
-    ids = list(
-        db.scalars(
-            select(both.c.id)
-            .order_by(both.c.id.desc())
-            .limit(paged.PER_PAGE)
-            .offset(end - paged.PER_PAGE)
-        )
+    statement = (
+        select(both.c.id)
+        .order_by(both.c.id.desc())
+        .limit(paged.PER_PAGE)
+        .offset(end - paged.PER_PAGE)
     )
-    return ids, pagination
+    key = ("pilot.page", pilot.id, pagination.page, *viewer)
+    return list(cache.cached(db, key, lambda: tuple(db.scalars(statement)))), pagination
 
 
 def _wish_table(pilot: Pilot, ids: list[int]) -> Markup:
