@@ -55,6 +55,24 @@ def test_big_overview_page_shows_article_counts(
     assert "KN-" not in page  # no wish listed, only counts
 
 
+def test_overview_with_many_articles_stops_at_the_statutes(
+    app: Flask, db: Session, client: FlaskClient, make_user: Any, login: Any, monkeypatch: Any
+) -> None:
+    scale.load_scale(db, 300, seed=6, today=dt.date(2026, 3, 1))
+    db.commit()
+    monkeypatch.setattr(overview, "OVERVIEW_FULL_TREE_LIMIT", 10)
+    monkeypatch.setattr(overview, "OVERVIEW_ARTICLE_LIMIT", 3)
+    login(make_user(role=Role.OFFICE))
+    page = client.get("/bureau/overzicht").get_data(as_text=True)
+    assert "Het overzicht gaat daarom tot de wetten" in page
+    assert "knelpunten bij dit artikel in de inbox" not in page
+    statutes = sum(len(m.statutes) for m in aggregates.aggregate_tree(db))
+    # Each ministry links to its wishes, and so does each statute under it.
+    links = page.count("Deze knelpunten in de inbox")
+    assert links == statutes + len(aggregates.aggregate_tree(db))
+    assert "&amp;wet=" in page and "KN-" not in page
+
+
 def test_readiness_counts_follow_the_package_rule(app: Flask, db: Session) -> None:
     scale.load_scale(db, 800, seed=8, today=dt.date(2026, 3, 1))
     db.flush()

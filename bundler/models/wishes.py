@@ -19,6 +19,7 @@ from sqlalchemy import (
     false,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
@@ -41,6 +42,19 @@ class Wish(Base):
     """A wish (knelpunt): an obstacle in a statute that a pilot asks a ministry to change."""
 
     __tablename__ = "wish"
+    __table_args__ = (
+        # A pilot's wishes newest first: walked in order and cut at a page (pilot page).
+        Index("ix_wish_pilot_id_id", "pilot_id", "id"),
+        # The inbox's order over what the office sees, concepts (never submitted) left out:
+        # walked newest first to one page, with no undated rows to skip first on PostgreSQL.
+        Index(
+            "ix_wish_submitted_visible",
+            "submitted_at",
+            "id",
+            postgresql_where=text("state <> 'concept'"),
+            sqlite_where=text("state <> 'concept'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -64,12 +78,12 @@ class Wish(Base):
         enum_column(WishState, "wish_state"), default=WishState.CONCEPT, index=True
     )
     state_reason: Mapped[str] = mapped_column(Text, default="")
-    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilot.id"), index=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilot.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("wish.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
@@ -112,11 +126,15 @@ class WishSupport(Base):
     """Another pilot that runs into the same obstacle, with its own context note."""
 
     __tablename__ = "wish_support"
-    __table_args__ = (UniqueConstraint("wish_id", "pilot_id"),)
+    __table_args__ = (
+        UniqueConstraint("wish_id", "pilot_id"),
+        # The wishes a pilot supports, newest first (pilot page).
+        Index("ix_wish_support_pilot_id_wish_id", "pilot_id", "wish_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wish_id: Mapped[int] = mapped_column(ForeignKey("wish.id", ondelete="CASCADE"), index=True)
-    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilot.id"), index=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilot.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     # Set when the support came from merging that wish into this one, so it can be undone.
     merged_from_id: Mapped[int | None] = mapped_column(ForeignKey("wish.id"))

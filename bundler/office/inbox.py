@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
-from bundler import audit, bounded
+from bundler import audit, bounded, cache
 from bundler.auth import role_required
 from bundler.db import get_session
 from bundler.enums import Role
@@ -37,19 +49,24 @@ def _render_inbox(
     f: filters.InboxFilter, posted: BulkForm | None = None, status: int = 200
 ) -> ResponseReturnValue:
     db = get_session()
-    form = inbox_filter_form(db, f, request.args)
-    if request.args and not form.validate():
+    filter_errors, filter_html, valid = _filter_parts(db, f)
+    if not valid:
         status = 400
-    wishes, pagination, counts = listing.inbox_page(db, f, local_timezone())
-    bulk = posted if posted is not None else bulk_form(db, wishes)[0]
-    selected = {str(v) for v in bulk.knelpunt.data or []}
+    page_ids, pagination, counts = listing.inbox_page(db, f, local_timezone())
+    if posted is None:
+        # The selection only matters when a posted form comes back with an error.
+        bulk, selected, rows_html = bulk_form(db, [])[0], set(), _rows_html(db, page_ids)
+    else:
+        bulk, selected = posted, {str(v) for v in posted.knelpunt.data or []}
+        rows_html = _parts("rows")(listing.load_wishes(db, page_ids), selected)
     return render_template(
         "office/inbox.html",
         f=f,
-        form=form,
+        filter_errors=filter_errors,
+        filter_html=filter_html,
         bulk_form=bulk,
-        selected=selected,
-        wishes=wishes,
+        page_ids=page_ids,
+        rows_html=rows_html,
         pagination=pagination,
         counts=counts,
         total=sum(counts.values()),
@@ -57,6 +74,35 @@ def _render_inbox(
         count_cap=format_decimal(listing.COUNT_CAP),
         page_url=lambda n: _inbox_url(f, page=n),
     ), status
+
+
+def _parts(name: str) -> Callable[..., str]:
+    macro: Callable[..., str] = get_template_attribute("office/_inbox_parts.html", name)
+    return macro
+
+
+def _filter_parts(db: Session, f: filters.InboxFilter) -> tuple[str, str, bool]:
+    """Return the filter form's error summary and the form as HTML, and whether it is valid.
+
+    Both follow from the query string, the choice lists and the language alone: cached until
+    the data changes, so a page of the inbox does not build and render the long choice lists.
+    """
+
+    def render() -> tuple[str, str, bool]:
+        form = inbox_filter_form(db, f, request.args)
+        valid = form.validate() if request.args else True
+        return str(_parts("errors")(form)), str(_parts("filter_form")(form, f)), valid
+
+    key = ("office.inbox.filter", str(get_locale() or ""), *request.args.items(multi=True))
+    errors, html, valid = cache.cached(db, key, render)
+    return Markup(errors), Markup(html), valid  # noqa: S704 - our own templates' output
+
+
+def _rows_html(db: Session, page_ids: list[int]) -> str:
+    """Return the table rows of these wishes as HTML, cached until the data changes."""
+    key = ("office.inbox.rows", str(get_locale() or ""), *page_ids)
+    html = cache.cached(db, key, lambda: str(_parts("rows")(listing.load_wishes(db, page_ids))))
+    return Markup(html)  # noqa: S704 - our own template's output, escaped there
 
 
 def _inbox_url(f: filters.InboxFilter, **changes: Any) -> str:

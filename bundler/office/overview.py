@@ -26,6 +26,10 @@ OVERVIEW_WISHES_PER_ARTICLE = 5
 # Above this many accepted wishes the tree stops at the articles (with counts and a link to
 # their wishes in the inbox), so the page stays small and fast however large the programme.
 OVERVIEW_FULL_TREE_LIMIT = 2_000
+# Above this many articles (over all ministries and statutes) the tree stops at the statutes,
+# each with a link to its wishes in the inbox: a line per article of a programme with
+# 100,000 wishes made a page of megabytes.
+OVERVIEW_ARTICLE_LIMIT = 1_000
 PACKAGES_ENDPOINT = "packages.ministry_packages"
 
 
@@ -36,8 +40,11 @@ def overview() -> ResponseReturnValue:
     today = dt.date.today()
     tree, full, without_ministry = cache.cached(db, ("office.overview", today), lambda: _tree(db))
     locale = str(get_locale() or "")
+    articles = full or _article_count(tree) <= OVERVIEW_ARTICLE_LIMIT
     tree_html = cache.cached(
-        db, ("office.overview.html", locale, today), lambda: _tree_html(db, tree, full)
+        db,
+        ("office.overview.html", locale, today),
+        lambda: _tree_html(db, tree, full, articles),
     )
     return render_template(
         "office/overview.html",
@@ -46,15 +53,22 @@ def overview() -> ResponseReturnValue:
         per_article=OVERVIEW_WISHES_PER_ARTICLE if full else 0,
         without_ministry=without_ministry,
         full_tree_limit=OVERVIEW_FULL_TREE_LIMIT,
+        articles=articles,
+        article_limit=OVERVIEW_ARTICLE_LIMIT,
         accepted=WishState.ACCEPTED.value,
         no_value=filters.NONE,
     )
 
 
-def _tree_html(db: Session, tree: list[MinistryGroup], full: bool) -> str:
+def _article_count(tree: list[MinistryGroup]) -> int:
+    return sum(len(s.articles) for m in tree for s in m.statutes)
+
+
+def _tree_html(db: Session, tree: list[MinistryGroup], full: bool, articles: bool) -> str:
     return render_template(
         "office/_overview_tree.html",
         tree=tree,
+        articles=articles,
         names=dict(db.execute(select(Ministry.code, Ministry.name)).all()),
         per_article=OVERVIEW_WISHES_PER_ARTICLE if full else 0,
         # References are URL-safe (KN-2026-0042): one url_for instead of one per wish.
