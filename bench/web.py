@@ -217,10 +217,11 @@ def forms(url: str, workdir: Path, args: argparse.Namespace) -> None:
         print(f"\nforms (SQLite): gunicorn -w 4, {len(members)} clients, {args.form_seconds} s; "
               f"load {load()}")  # fmt: skip
         stop_at = time.monotonic() + args.form_seconds
-        began = time.monotonic()
+        began, client_cpu, server_cpu = time.monotonic(), time.process_time(), server.cpu_seconds()
         with ThreadPoolExecutor(len(members)) as pool:
             list(pool.map(client, range(len(members))))
         seconds = time.monotonic() - began
+        client_cpu, server_cpu = time.process_time() - client_cpu, server.cpu_seconds() - server_cpu
     finally:
         server.stop()
     engine = create_engine(url)
@@ -238,6 +239,8 @@ def forms(url: str, workdir: Path, args: argparse.Namespace) -> None:
     print(f"answers: {dict(sorted(statuses.items()))}; {total / seconds:.0f} requests/s; "
           f"acknowledged {len(acknowledged)}; stored {sum(stored.values())}; stored twice "
           f"{twice}; acknowledged but not stored once {missing}; load {load()}")  # fmt: skip
+    print(f"CPU ms per request: server {server_cpu / max(total, 1) * 1000:.1f}, "
+          f"client {client_cpu / max(total, 1) * 1000:.1f}")  # fmt: skip
     targets.append(f"target form submissions per second: {len(acknowledged) / seconds:.0f} "
                    "(limit 200)")  # fmt: skip
     targets.append(f"target form 5xx: {errors} (limit 0)")
@@ -255,6 +258,7 @@ def main() -> None:
     parser.add_argument("--form-seconds", type=float, default=20)
     parser.add_argument("--form-clients", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--only", choices=("pages", "forms"), help="run one part only")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bundler-bench-web-"))
     print(f"load at start: {load()}")
@@ -265,8 +269,9 @@ def main() -> None:
             print(f"\n{db}: generated {args.scale:,} wishes in {seconds:.0f} s (load {load()})")
             targets.append(f"target {db} generate {args.scale:,} wishes: {seconds:.0f} s "
                            "(limit 180 s)")  # fmt: skip
-            pages(db, url, workdir, args)
-            if db == "sqlite" and args.form_seconds > 0:
+            if args.only != "forms":
+                pages(db, url, workdir, args)
+            if db == "sqlite" and args.form_seconds > 0 and args.only != "pages":
                 forms(url, workdir, args)
     finally:
         if args.keep:
