@@ -182,7 +182,9 @@ def test_reference_clash_is_retried(
     pilot = user.pilots[0]
     existing = ops.create_wish(db, pilot=pilot, data=complete(db), actor=user)
     db.commit()
-    # Simulate a request that read the references before `existing` was committed.
+    # Simulate a request that read the references before `existing` was committed (only
+    # PostgreSQL lets that happen; SQLite's write lock makes the first read the right one).
+    monkeypatch.setattr(ops, "clash_possible", lambda session: True)
     answers = iter([1, 1, 2])
     monkeypatch.setattr(numbering, "next_wish_sequence", lambda taken, year: next(answers))
     wish = ops.create_wish(db, pilot=pilot, data=complete(db, title="Later"), actor=user)
@@ -203,6 +205,7 @@ def test_reference_gives_up_after_repeated_clashes(
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
     pilot = user.pilots[0]
     ops.create_wish(db, pilot=pilot, data=complete(db), actor=user)
+    monkeypatch.setattr(ops, "clash_possible", lambda session: True)
     monkeypatch.setattr(numbering, "next_wish_sequence", lambda taken, year: 1)
     with pytest.raises(RuleError):
         ops.create_wish(db, pilot=pilot, data=complete(db, title="Later"), actor=user)
