@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from bundler import numbering
@@ -169,6 +169,30 @@ def test_next_reference_follows_the_highest_number_of_the_year(
     user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
     wish = ops.create_wish(db, pilot=user.pilots[0], data=complete(db), actor=user)
     assert wish.reference == numbering.wish_reference(year, 10001)
+
+
+def test_a_new_wish_reads_none_of_its_own_collections(
+    db: Session, make_pilot: Callable[..., Pilot], make_user: Callable[..., User]
+) -> None:
+    pilot = make_pilot()
+    user = load_user(db, make_user(Role.PILOT, pilots=[pilot]))
+    data = complete(db)
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        wish = ops.create_wish(db, pilot=user.pilots[0], data=data, actor=user, submit=True)
+        db.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert wish.state is WishState.SUBMITTED
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    for table in ("wish_relation", "wish_support", "attachment", "answer", "wish_ministry"):
+        assert not [s for s in reads if f"FROM {table}" in s], table
 
 
 def test_reference_clash_is_retried(

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bundler import audit, numbering, search, workflow
 from bundler.attachments import MAX_PER_WISH, StoredFile
@@ -148,6 +149,12 @@ def create_wish(
     session.add(wish)
     _apply(wish, data)
     session.flush()
+    # Nothing can refer to a wish that did not exist a moment ago: its collections are what
+    # _apply gave them, so reading them (snapshot, notifications) needs no query.
+    unloaded = inspect(wish).unloaded
+    for name in ("supports", "relations", "answers", "attachments", "ministries"):
+        if name in unloaded:
+            set_committed_value(wish, name, [])
     assign_reference(session, wish, utcnow().year)
     if form_id:
         session.add(FormSubmission(form_id=form_id, user_id=actor.id, wish_id=wish.id))
@@ -172,14 +179,17 @@ def wish_of_form(session: Session, form_id: str) -> int | None:
 
 def _next_reference(session: Session, year: int) -> str:
     """Return the reference of the year after the highest one stored."""
-    # Only the highest reference of the year: an index range, not every reference (a
-    # longer number is higher: KN-2026-10000 follows KN-2026-9999).
+    # The highest number is the last of the longest references (KN-2026-10000 follows
+    # KN-2026-9999): the longest length is read from the index range, then the index is read
+    # backwards to the first reference of that length. No sort of the year's references.
     prefix = f"{numbering.WISH_PREFIX}-{year}-"
+    in_year = (Wish.reference >= prefix, Wish.reference < prefix[:-1] + ".")
+    longest = select(func.max(func.length(Wish.reference))).where(*in_year).scalar_subquery()
     highest = list(
         session.scalars(
             select(Wish.reference)
-            .where(Wish.reference >= prefix, Wish.reference < prefix[:-1] + ".")
-            .order_by(func.length(Wish.reference).desc(), Wish.reference.desc())
+            .where(*in_year, func.length(Wish.reference) == longest)
+            .order_by(Wish.reference.desc())
             .limit(1)
         )
     )
