@@ -83,6 +83,13 @@ def install_tasks(huey: Huey, app: Flask) -> None:
 
 
 def schedule(app: Flask) -> Any:
-    """Queue a delivery now (after a commit that made notifications or mails)."""
-    get_huey(app)
-    return app.extensions[TASK]()
+    """Queue a delivery now (after a commit that made notifications or mails).
+
+    Not when one is already waiting in the queue: it has not started yet, so it sends what
+    this commit made as well (a burst of submissions queues one job, not one each).
+    """
+    huey = get_huey(app)
+    task = app.extensions[TASK]
+    if not huey.immediate and any(t.name == task.name for t in huey.pending()):
+        return None
+    return task()
