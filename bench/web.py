@@ -10,7 +10,8 @@ the office and fetches every page `--requests` times, each page right after the 
 requests to a trivial page of the same app (the accessibility statement), after a warm-up;
 it prints median and p99 of both and their ratio. Then, on SQLite only, gunicorn with 4
 workers takes wish submissions through the real form (CSRF token and session cookie, one
-signed-in pilot member per client) for `--form-seconds`: requests per second, the count of
+signed-in pilot member per client, signed in and warmed up before the clock starts) for
+`--form-seconds`: requests per second, the count of
 acknowledged submissions (303/302 to the new wish), 5xx, and the rows stored, each checked to
 be stored exactly once. Ends with one line per target: `target <name>: <measured> (limit <limit>)`.
 """
@@ -18,6 +19,7 @@ be stored exactly once. Ends with one line per target: `target <name>: <measured
 from __future__ import annotations
 
 import argparse
+import secrets
 import shutil
 import sys
 import tempfile
@@ -195,32 +197,49 @@ def forms(url: str, workdir: Path, args: argparse.Namespace) -> None:
     lock = threading.Lock()
     stop_at = 0.0
 
-    def client(index: int) -> None:
-        email, pilot_id = members[index]
+    def ready(index: int) -> tuple[Browser, str]:
+        """Sign in (scrypt: not part of a submission) and read the form's CSRF token."""
         browser = Browser(server.port)
-        browser.sign_in(email, scale.PASSWORD)
-        token = browser.token("/knelpunten/nieuw")
+        browser.sign_in(members[index][0], scale.PASSWORD)
+        return browser, browser.token("/knelpunten/nieuw")
+
+    def submit(index: int, title: str) -> int:
+        browser, token = browsers[index]
+        # A form instance of its own, as a fresh form page gives: the server checks that
+        # this form made no wish yet and stores the id with the wish.
+        form = {**WISH, "csrf_token": token, "pilot": str(members[index][1]), "title": title,
+                "form_id": secrets.token_urlsafe(24)}  # fmt: skip
+        response = browser.request("POST", "/knelpunten/nieuw", form)
+        location = response.headers.get("Location") or ""
+        return int(response.status) if "/knelpunten/" in location else -response.status
+
+    def client(index: int) -> None:
         number = 0
         while time.monotonic() < stop_at:
             number += 1
             title = f"Bench {run} {index}-{number}"
-            form = {**WISH, "csrf_token": token, "pilot": str(pilot_id), "title": title}
-            response = browser.request("POST", "/knelpunten/nieuw", form)
+            status = submit(index, title)
             with lock:
-                statuses[response.status] += 1
-                if response.status in (302, 303) and "/knelpunten/" in (
-                    response.headers.get("Location") or ""
-                ):
+                statuses[abs(status)] += 1
+                if status in (302, 303):
                     acknowledged.append(title)
 
+    def warm_up(index: int) -> None:
+        for number in range(args.form_warm_up):
+            submit(index, f"Warm-up {run} {index}-{number}")
+
     try:
-        print(f"\nforms (SQLite): gunicorn -w 4, {len(members)} clients, {args.form_seconds} s; "
-              f"load {load()}")  # fmt: skip
+        with ThreadPoolExecutor(len(members)) as pool:
+            browsers = list(pool.map(ready, range(len(members))))
+            list(pool.map(warm_up, range(len(members))))  # every worker has served a form
+        print(f"\nforms (SQLite): gunicorn -w 4, {len(members)} clients, {args.form_seconds} s "
+              f"after {args.form_warm_up} warm-up posts each; load {load()}")  # fmt: skip
         stop_at = time.monotonic() + args.form_seconds
-        began = time.monotonic()
+        began, client_cpu, server_cpu = time.monotonic(), time.process_time(), server.cpu_seconds()
         with ThreadPoolExecutor(len(members)) as pool:
             list(pool.map(client, range(len(members))))
         seconds = time.monotonic() - began
+        client_cpu, server_cpu = time.process_time() - client_cpu, server.cpu_seconds() - server_cpu
     finally:
         server.stop()
     engine = create_engine(url)
@@ -238,6 +257,8 @@ def forms(url: str, workdir: Path, args: argparse.Namespace) -> None:
     print(f"answers: {dict(sorted(statuses.items()))}; {total / seconds:.0f} requests/s; "
           f"acknowledged {len(acknowledged)}; stored {sum(stored.values())}; stored twice "
           f"{twice}; acknowledged but not stored once {missing}; load {load()}")  # fmt: skip
+    print(f"CPU ms per request: server {server_cpu / max(total, 1) * 1000:.1f}, "
+          f"client {client_cpu / max(total, 1) * 1000:.1f}")  # fmt: skip
     targets.append(f"target form submissions per second: {len(acknowledged) / seconds:.0f} "
                    "(limit 200)")  # fmt: skip
     targets.append(f"target form 5xx: {errors} (limit 0)")
@@ -254,7 +275,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--form-seconds", type=float, default=20)
     parser.add_argument("--form-clients", type=int, default=8)
+    parser.add_argument("--form-warm-up", type=int, default=3, help="untimed posts per client")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--only", choices=("pages", "forms"), help="run one part only")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bundler-bench-web-"))
     print(f"load at start: {load()}")
@@ -265,8 +288,9 @@ def main() -> None:
             print(f"\n{db}: generated {args.scale:,} wishes in {seconds:.0f} s (load {load()})")
             targets.append(f"target {db} generate {args.scale:,} wishes: {seconds:.0f} s "
                            "(limit 180 s)")  # fmt: skip
-            pages(db, url, workdir, args)
-            if db == "sqlite" and args.form_seconds > 0:
+            if args.only != "forms":
+                pages(db, url, workdir, args)
+            if db == "sqlite" and args.form_seconds > 0 and args.only != "pages":
                 forms(url, workdir, args)
     finally:
         if args.keep:

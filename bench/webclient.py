@@ -99,6 +99,22 @@ class Gunicorn:
         self.stop()
         raise RuntimeError(f"gunicorn did not start; see {log}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the master and its live workers have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def stop(self) -> None:
         self.process.terminate()
         try:

@@ -18,6 +18,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL cannot corrupt the database and keeps every commit through a
+        # crash of the app; only a power loss can undo the last commits. FULL would sync the
+        # log on every commit while the write lock is held, which serializes all writers.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         # The database file (and its -wal/-shm, which copy its mode) for the app user only.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, event, insert, update
 
 from bundler import cache
 from bundler.db import session_scope
@@ -49,6 +49,30 @@ def test_a_committed_wish_change_invalidates(
         session.get(Wish, wish.id).state = WishState.IN_TRIAGE  # type: ignore[union-attr]
     assert _generation(app) != before
     assert _submitted(app) == 0
+
+
+def test_a_change_in_a_savepoint_raises_the_generation_once_at_the_commit(
+    app: Flask, generation_row: None, make_pilot: Any, make_wish: Any
+) -> None:
+    wish = make_wish(make_pilot())
+    before = _generation(app)
+    engine = app.extensions["bundler.engine"]
+    writes: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "data_generation" in statement and statement.lstrip().upper().startswith("UPDATE"):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with session_scope(app) as session:
+            with session.begin_nested():
+                session.get(Wish, wish.id).title = "Anders"  # type: ignore[union-attr]
+            assert writes == []  # the savepoint's release is not the commit
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(writes) == 1
+    assert _generation(app) != before
 
 
 def test_core_statements_and_collections_invalidate(

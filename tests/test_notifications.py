@@ -181,3 +181,20 @@ def test_a_merge_tells_the_merged_wishs_pilot(app, db, make_user, make_pilot, ma
     assert told.subject == source.reference and told.data["merged_into"] == target.reference
     assert _of(db, office) == []  # the office did it
     assert _of(db, target_member, kinds.WISH_MERGED) == []
+
+
+def test_a_waiting_delivery_job_serves_later_commits_too(app, db, make_user, story):
+    from bundler import queue
+    from bundler.notifications import jobs
+
+    huey = queue.get_huey(app)
+    queue.run_pending(app)
+    office = make_user(Role.OFFICE)
+    answer(app, story.death.id, "JenV", AnswerStatus.RECEIVED)
+    answer(app, story.death.id, "JenV", AnswerStatus.IN_PROGRESS)
+    # Both commits made notifications; the first queued the job, which has not started yet.
+    assert [t.name for t in huey.pending()] == ["bundler.notifications.deliver"]
+    assert len(_of(db, office, kinds.OFFICE_ANSWER)) == 2
+    assert queue.run_pending(app) == 1
+    jobs.schedule(app)  # once the job has been taken, the next commit queues a new one
+    assert huey.pending_count() == 1

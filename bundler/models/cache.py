@@ -92,6 +92,8 @@ def _on_execute(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     session.flush()  # so changes still pending are seen (and marked) now
+    if session.in_nested_transaction():
+        return  # a savepoint's release: the transaction's own commit raises the generation
     if session.info.pop(_FLAG, False):
         # A random value, not value + 1: a restored backup cannot bring back an old value.
         session.connection().execute(

@@ -21,6 +21,7 @@ from bundler.queue import get_huey
 
 log = logging.getLogger(__name__)
 TASK = "bundler.notifications.deliver_task"
+PEEK = 8  # queued jobs read to find a waiting delivery
 
 
 def deliver(app: Flask) -> int:
@@ -83,6 +84,14 @@ def install_tasks(huey: Huey, app: Flask) -> None:
 
 
 def schedule(app: Flask) -> Any:
-    """Queue a delivery now (after a commit that made notifications or mails)."""
-    get_huey(app)
-    return app.extensions[TASK]()
+    """Queue a delivery now (after a commit that made notifications or mails).
+
+    Not when one is already waiting among the next few in the queue: it has not started, so
+    it sends what this commit made as well (a burst of submissions queues one job, not one
+    each). Only the next few are read, so a long queue costs no more than a short one.
+    """
+    huey = get_huey(app)
+    task = app.extensions[TASK]
+    if not huey.immediate and any(t.name == task.name for t in huey.pending(limit=PEEK)):
+        return None
+    return task()

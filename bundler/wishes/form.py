@@ -301,17 +301,21 @@ def _save(
 ) -> ResponseReturnValue:
     """Create or update the wish (and submit it), commit, and go to its page."""
     user, db = current_actor(), get_session()
+    new = wish is None
     try:
         if wish is None:
             pilot = next(p for p in user.pilots if str(p.id) == form.pilot.data)
-            claim = ops.claim_form(db, form.form_id.data or "", actor=user)
-            if claim is None:
-                db.rollback()
-                return _already_made(form.form_id.data or "") or abort(409)
+            # The form's id is stored with the wish: the same form posted twice at the same
+            # moment fails below with IntegrityError, and the second post gets the first's wish.
             wish = ops.create_wish(
-                db, pilot=pilot, data=data, actor=user, submit=submitting, files=state.files
+                db,
+                pilot=pilot,
+                data=data,
+                actor=user,
+                submit=submitting,
+                files=state.files,
+                form_id=form.form_id.data or "",
             )
-            claim.wish_id = wish.id
         else:
             version = bounded.parse_int(form.version.data)
             if version is None:
@@ -330,7 +334,7 @@ def _save(
     except IntegrityError:
         # The same new-wish form, posted at the same moment: the first one made the wish.
         db.rollback()
-        if wish is not None or (done := _already_made(form.form_id.data or "")) is None:
+        if not new or (done := _already_made(form.form_id.data or "")) is None:
             raise
         return done
     except RuleError as error:

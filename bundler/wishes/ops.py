@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bundler import audit, numbering, search, workflow
 from bundler.attachments import MAX_PER_WISH, StoredFile
@@ -126,8 +127,14 @@ def create_wish(
     actor: User,
     submit: bool = False,
     files: Sequence[StoredFile] = (),
+    form_id: str = "",
 ) -> Wish:
-    """Create a wish as a concept (or submit it at once) with a fresh reference number."""
+    """Create a wish as a concept (or submit it at once) with a fresh reference number.
+
+    With `form_id` (a new-wish form instance) it also records that the form made this wish:
+    a second post of the same form then fails with IntegrityError (its unique key) when the
+    session flushes, and the view answers with the first's wish.
+    """
     if pilot.id not in pilot_ids(actor):
         raise RuleError(_l("U kunt alleen knelpunten indienen voor uw eigen pilots."), "pilot")
     _check_relations(None, data)
@@ -142,7 +149,15 @@ def create_wish(
     session.add(wish)
     _apply(wish, data)
     session.flush()
+    # Nothing can refer to a wish that did not exist a moment ago: its collections are what
+    # _apply gave them, so reading them (snapshot, notifications) needs no query.
+    unloaded = inspect(wish).unloaded
+    for name in ("supports", "relations", "answers", "attachments", "ministries"):
+        if name in unloaded:
+            set_committed_value(wish, name, [])
     assign_reference(session, wish, utcnow().year)
+    if form_id:
+        session.add(FormSubmission(form_id=form_id, user_id=actor.id, wish_id=wish.id))
     add_files(session, wish, files, actor=actor)
     audit.record(
         session,
@@ -162,41 +177,43 @@ def wish_of_form(session: Session, form_id: str) -> int | None:
     return session.scalar(select(FormSubmission.wish_id).where(FormSubmission.form_id == form_id))
 
 
-def claim_form(session: Session, form_id: str, *, actor: User) -> FormSubmission | None:
-    """Record that a new-wish form instance makes a wish; None if it already made one.
+def _next_reference(session: Session, year: int) -> str:
+    """Return the reference of the year after the highest one stored."""
+    # The highest number is the last of the longest references (KN-2026-10000 follows
+    # KN-2026-9999): the longest length is read from the index range, then the index is read
+    # backwards to the first reference of that length. No sort of the year's references.
+    prefix = f"{numbering.WISH_PREFIX}-{year}-"
+    in_year = (Wish.reference >= prefix, Wish.reference < prefix[:-1] + ".")
+    longest = select(func.max(func.length(Wish.reference))).where(*in_year).scalar_subquery()
+    highest = list(
+        session.scalars(
+            select(Wish.reference)
+            .where(*in_year, func.length(Wish.reference) == longest)
+            .order_by(Wish.reference.desc())
+            .limit(1)
+        )
+    )
+    return numbering.wish_reference(year, numbering.next_wish_sequence(highest, year))
 
-    Call it first in the request's transaction: its insert takes the database's write lock
-    (SQLite) or the unique key (PostgreSQL), so a second post of the same form waits for the
-    first and then fails with IntegrityError, which the view answers with the first's wish.
-    """
-    if session.scalar(select(FormSubmission.id).where(FormSubmission.form_id == form_id)):
-        return None
-    row = FormSubmission(form_id=form_id, user_id=actor.id)
-    session.add(row)
-    session.flush()
-    return row
+
+def clash_possible(session: Session) -> bool:
+    """Tell whether another transaction can take the same reference meanwhile (not SQLite)."""
+    return session.get_bind().dialect.name != "sqlite"
 
 
 def assign_reference(session: Session, wish: Wish, year: int) -> str:
     """Give a flushed wish the next free reference of the year, retrying on a clash.
 
     The wish is flushed first under a placeholder: on SQLite that write takes the database
-    lock, so nobody can take the same number in between; on PostgreSQL two requests can
-    still pick the same number, and the unique constraint makes the later one try again.
+    lock, so nobody can take the same number before this transaction ends, and the number
+    is simply set (written with the next flush); on PostgreSQL two requests can still pick
+    the same number, and the unique constraint makes the later one try again.
     """
+    if not clash_possible(session):
+        wish.reference = _next_reference(session, year)
+        return wish.reference
     for _attempt in range(REFERENCE_ATTEMPTS):
-        # Only the highest reference of the year: an index range, not every reference (a
-        # longer number is higher: KN-2026-10000 follows KN-2026-9999).
-        prefix = f"{numbering.WISH_PREFIX}-{year}-"
-        highest = list(
-            session.scalars(
-                select(Wish.reference)
-                .where(Wish.reference >= prefix, Wish.reference < prefix[:-1] + ".")
-                .order_by(func.length(Wish.reference).desc(), Wish.reference.desc())
-                .limit(1)
-            )
-        )
-        reference = numbering.wish_reference(year, numbering.next_wish_sequence(highest, year))
+        reference = _next_reference(session, year)
         try:
             with session.begin_nested():
                 wish.reference = reference
