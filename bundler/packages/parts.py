@@ -118,8 +118,7 @@ def render_in_parts(
         files[owners.get(a.anchor, 0) if a.anchor else 0].append(a)
     workers = workers or os.cpu_count() or 1
     done: dict[str, bytes] = {}
-    first_body = next(n for n, s in enumerate(sources) if s.kind == "body")
-    nested = [s.kind == "body" and n > first_body for n, s in enumerate(sources)]
+    depths = [s.depth for s in sources]
     outcome = PartsResult(result=pdf.RenderResult(b"", 0))
 
     def fetch(jobs: list[tuple[str, str, str, Sequence[pdf.PdfAttachment]]]) -> None:
@@ -169,7 +168,7 @@ def render_in_parts(
             offset += info.pages
         wanted = set().union(*(pdf_parts.references(h) for h in htmls))
         if all(found.get(a, 0) == pages.get(a, 0) for a in wanted):
-            merged = pdf_merge.merge([done[k] for k in keys], owners, done[stamp_key], nested)
+            merged = pdf_merge.merge([done[k] for k in keys], owners, done[stamp_key], depths)
             outcome.result = pdf.RenderResult(pdf=merged, pages=offset)
             if cache is not None:
                 cache.put_hint(hint, {a: found.get(a, 0) for a in wanted})
