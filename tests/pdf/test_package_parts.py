@@ -45,8 +45,9 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> parts.PartCache:
 @pytest.fixture(scope="module")
 def merged(single_pass: Rendered, cache: parts.PartCache) -> parts.PartsResult:
     attachment = pdf.PdfAttachment(f"{single.NUMBER}-v2.json", single_pass.twin_bytes, "JSON")
+    # The production path: a pool of two long-lived render children.
     return parts.render_in_parts(
-        single_pass.html, [attachment], single.CREATED, render=_render, workers=2, cache=cache
+        single_pass.html, [attachment], single.CREATED, workers=2, cache=cache, memory_mb=2048
     )
 
 
