@@ -34,7 +34,7 @@ ATTACHMENT_LIMIT = 20 * 1024 * 1024
 # The most wishes one part of a package holds when it is rendered in parts (bundler.pdf_parts):
 # a bigger statute is cut, at an article where it can, and each cut starts a new page (in the
 # single-pass render too, so both lay out the same pages).
-PART_WISHES = 60
+PART_WISHES = 30
 
 
 def is_included(state: str, latest_answer: str | None) -> bool:

@@ -40,7 +40,7 @@ _COVER_MINISTRY = re.compile(r'<table class="cover-facts">.*?<td>(.*?)</td>', re
 
 # Every part: no "pagina X van Y" and no package number (stamped after the merge).
 _ALL_PARTS_CSS = "@page { @bottom-right { content: none; } @top-left { content: none; } }\n"
-_FRONT_CSS = '.toc a[data-page]::after { content: leader(".") " " attr(data-page); }\n'
+_FRONT_CSS = '.toc a[data-page]::after { content: leader(".....") " " attr(data-page); }\n'
 _BODY_CSS = (
     'a.page-ref[data-page]::after { content: " (pagina " attr(data-page) ")"; }\n'
     # A part's first page is not the document's first page: keep its running header.
