@@ -1,11 +1,11 @@
 """Render a package in parts, in parallel, reusing every part that has not changed.
 
-A package's HTML is cut into parts (bundler.pdf_parts): the front matter, one part per
-statute, and the appendix. Each part renders in its own bounded child process
-(pdf.render_isolated), as many at once as there are workers. A part is content-addressed by
-the hash of its HTML, its embedded files and the renderer's version, and kept in the part
-cache (a folder); a part whose address is cached is not rendered again, in this build or any
-later version of any package.
+A package's HTML is cut into parts (bundler.pdf_parts): the front matter (three parts), the
+statutes (a big one cut into parts of at most PART_WISHES wishes), and the appendix. The parts
+render in a pool of bounded long-lived child processes (bundler.pdf_pool), one per worker.
+A part is content-addressed by the hash of its HTML, its embedded files and the renderer's
+version, and kept in the part cache (a folder); a part whose address is cached is not
+rendered again, in this build or any later version of any package.
 
 Page numbers settle in rounds: the first round renders with the numbers known so far (those
 the same ministry's package ended with last time, kept in the cache as a hint, or none),
@@ -30,7 +30,7 @@ from pathlib import Path
 from bundler import pdf, pdf_merge, pdf_parts, pdf_pool
 
 # Part of every part's address: a new renderer (or a new way of cutting) renders anew.
-PARTS_FORMAT = "1"
+PARTS_FORMAT = "2"
 MAX_ROUNDS = 4
 
 PartRenderer = Callable[[str, Sequence[pdf.PdfAttachment], dt.datetime], pdf.RenderResult]
