@@ -176,10 +176,14 @@ def measure(mode: str, html_path: str, twin_path: str) -> dict[str, float]:
         Path(html_path).with_suffix(".plain.pdf").write_bytes(document.write_pdf())
         pages = len(document.pages)
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "pages": pages,
         "seconds": time.perf_counter() - started,
         "peak_mb": peak_kb / 1024,
+        # CPU time, which does not depend on how busy the machine's cores were.
+        "cpu": usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime,
     }
 
 
@@ -210,6 +214,7 @@ class ChildMeter:
         import threading
 
         self.peaks: dict[int, float] = {}
+        self.cpu: dict[int, float] = {}  # CPU seconds (user + system) of each process
         self.at_once = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -227,6 +232,8 @@ class ChildMeter:
         return found
 
     def _run(self) -> None:
+        import os
+
         while not self._stop.is_set():
             now = 0.0
             for pid in self._children():
@@ -240,6 +247,11 @@ class ChildMeter:
                 if "VmRSS" not in fields:
                     continue
                 now += int(fields["VmRSS"].split()[0]) / 1024
+                try:
+                    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    self.cpu[pid] = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+                except (OSError, IndexError, ValueError):
+                    pass
                 peak = int(fields["VmHWM"].split()[0]) / 1024
                 self.peaks[pid] = max(self.peaks.get(pid, 0.0), peak)
             self.at_once = max(self.at_once, now)
@@ -299,6 +311,12 @@ def bench_big(size: int, folder: Path) -> list[str]:
         f"{done.rounds} rounds): {seconds:7.1f} s; text equal to plain: {same}"
     )
     print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in done.seconds.items()))
+    merging_cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+    print(
+        f"  CPU seconds (independent of the load on the cores): plain {plain['cpu']:.0f}, "
+        f"rendering processes {sum(meter.cpu.values()):.0f} (sampled), "
+        f"the bench process since it started (shaping, cutting, merging) {merging_cpu:.0f}"
+    )
     print(
         f"  rendering processes' memory: at once (most held together) {at_once:6.0f} MB, "
         f"summed (every process's own peak) {summed:6.0f} MB; merging process {parent:.0f} MB"
