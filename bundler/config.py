@@ -66,9 +66,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Bounds of one package render, in its own child process.
         "PDF_TIMEOUT_SECONDS": 300,
         "PDF_MEMORY_MB": 3072,
-        # Render a package in parts (front matter, one per statute, appendix), each in its own
-        # child process under the bounds above, PDF_PART_WORKERS at once (0: one per core);
-        # rendered parts are kept by content address in PDF_PART_CACHE_FOLDER and reused.
+        # Render a package in parts (front matter, statutes cut into parts, appendix) in a pool
+        # of PDF_PART_WORKERS long-lived child processes (0: one per core), each part under the
+        # bounds above; rendered parts are kept by content address in PDF_PART_CACHE_FOLDER.
         "PDF_RENDER_PARTS": False,
         "PDF_PART_WORKERS": 0,
         "PDF_PART_CACHE_FOLDER": str(instance / "pdf-parts"),

@@ -31,6 +31,10 @@ OPEN_ANSWERS = frozenset(
 PACKAGE_STATES = (WishState.ACCEPTED, WishState.OFFERED)
 # Default for PACKAGE_ATTACHMENTS_MAX_MB: the attachments one package PDF may embed in total.
 ATTACHMENT_LIMIT = 20 * 1024 * 1024
+# The most wishes one part of a package holds when it is rendered in parts (bundler.pdf_parts):
+# a bigger statute is cut, at an article where it can, and each cut starts a new page (in the
+# single-pass render too, so both lay out the same pages).
+PART_WISHES = 30
 
 
 def is_included(state: str, latest_answer: str | None) -> bool:
@@ -381,6 +385,31 @@ def appendix(items: Sequence[WishItem]) -> list[AppendixPilot]:
     ]
 
 
+def part_cuts(sizes: Sequence[int], limit: int = 0) -> list[list[int]]:
+    """Where a statute's wishes are cut into parts of at most `limit` wishes.
+
+    `sizes`: the number of wishes of each article, in order. Returns, per article, the
+    indexes of the wishes a new part starts with (0: the part starts with the article);
+    never the statute's first wish. A cut falls between articles unless an article alone
+    holds more than `limit` wishes.
+    """
+    limit = limit or PART_WISHES
+    cuts: list[list[int]] = []
+    filled = 0
+    for size in sizes:
+        here: list[int] = []
+        if filled and filled + size > limit:
+            here.append(0)
+            filled = 0
+        for index in range(size):
+            if filled >= limit:
+                here.append(index)
+                filled = 0
+            filled += 1
+        cuts.append(here)
+    return cuts
+
+
 def document_context(
     content: PackageContent,
     *,
@@ -401,7 +430,9 @@ def document_context(
             f"{statute.title} ({statute.bwb_id})" if statute.bwb_id else "Wet nog niet vastgesteld"
         )
         articles: list[dict[str, Any]] = []
+        cuts = part_cuts([len(a.wishes) for a in statute.articles])
         for a_index, article in enumerate(statute.articles, start=1):
+            cut = cuts[a_index - 1]
             wishes = [
                 {
                     "item": item,
@@ -410,14 +441,16 @@ def document_context(
                     "change": "Nieuw"
                     if item.reference in new and previous_version is not None
                     else ("Gewijzigd" if item.reference in changed else ""),
+                    "cut": w_index in cut and w_index > 0,
                 }
-                for item in article.wishes
+                for w_index, item in enumerate(article.wishes)
             ]
             articles.append(
                 {
                     "anchor": f"s{s_index}-a{a_index}",
                     "label": f"Artikel {article.article}" if article.article else "Geen artikel",
                     "wishes": wishes,
+                    "cut": 0 in cut,
                 }
             )
         statutes.append(

@@ -369,25 +369,10 @@ def render_isolated(
     memory_mb: int = 3072,
 ) -> RenderResult:
     """Render in a short-lived child process with a wall-clock timeout and a memory cap."""
-    job = {
-        "html": html,
-        "created": created.isoformat() if created else None,
-        "attachments": [
-            {
-                "name": a.name,
-                "description": a.description,
-                "relationship": a.relationship,
-                "anchor": a.anchor,
-                "contentType": a.content_type,
-                "data": base64.b64encode(a.data).decode(),
-            }
-            for a in attachments
-        ],
-    }
     with tempfile.TemporaryDirectory(prefix="bundler-pdf-") as folder:
         job_path = Path(folder) / "job.json"
         out_path = Path(folder) / "out.pdf"
-        job_path.write_text(json.dumps(job), encoding="utf-8")
+        job_path.write_text(json.dumps(job(html, attachments, created)), encoding="utf-8")
         command = [
             sys.executable,
             "-m",
@@ -427,22 +412,58 @@ def _address_space() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _child_main(argv: Sequence[str]) -> int:
-    """Render one job file to a PDF file under an address-space cap (the child process)."""
-    job_path, out_path, memory_mb = argv[0], argv[1], int(argv[2])
-    # Load the libraries before the cap: under the cap, a failed dlopen or import reads like a
-    # missing library ("cannot open shared object file"), not like the lack of memory it is.
+def job(
+    html: str, attachments: Sequence[PdfAttachment], created: dt.datetime | None
+) -> dict[str, Any]:
+    """Return a render job as JSON-ready data (what a render child reads)."""
+    return {
+        "html": html,
+        "created": created.isoformat() if created else None,
+        "attachments": [
+            {
+                "name": a.name,
+                "description": a.description,
+                "relationship": a.relationship,
+                "anchor": a.anchor,
+                "contentType": a.content_type,
+                "data": base64.b64encode(a.data).decode(),
+            }
+            for a in attachments
+        ],
+    }
+
+
+def load_renderer() -> int:
+    """Load WeasyPrint and its libraries; return the address space then in use (bytes).
+
+    A render child calls this before it caps its address space: under the cap, a failed dlopen
+    or import reads like a missing library ("cannot open shared object file"), not like the
+    lack of memory it is.
+    """
     import PIL.Image
     import weasyprint
 
     PIL.Image.init()
     weasyprint.HTML(string="<p>.</p>").render()
+    return _address_space()
+
+
+def _child_main(argv: Sequence[str]) -> int:
+    """Render one job file to a PDF file under an address-space cap (the child process)."""
+    job_path, out_path, memory_mb = argv[0], argv[1], int(argv[2])
     limit = memory_mb * 1024 * 1024
-    in_use = _address_space()
+    in_use = load_renderer()
     if in_use >= limit:  # the renderer alone does not fit under the cap
         sys.stderr.write(f"MemoryError: {in_use // 2**20} MB in gebruik vóór het renderen\n")
         return 1
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    pages = run_job(job_path, out_path)
+    sys.stdout.write(json.dumps({"pages": pages}))
+    return 0
+
+
+def run_job(job_path: str, out_path: str) -> int:
+    """Render a job file (see `job`) to a PDF file in this process; return its page count."""
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     attachments = [
         PdfAttachment(
@@ -458,8 +479,7 @@ def _child_main(argv: Sequence[str]) -> int:
     created = dt.datetime.fromisoformat(job["created"]) if job["created"] else None
     result = write_pdf(job["html"], attachments, created=created)
     Path(out_path).write_bytes(result.pdf)
-    sys.stdout.write(json.dumps({"pages": result.pages}))
-    return 0
+    return result.pages
 
 
 if __name__ == "__main__":

@@ -59,12 +59,13 @@ def merge(
     parts: Sequence[bytes],
     owners: Mapping[str, int],
     stamp: bytes,
-    nested: Sequence[bool] = (),
+    depths: Sequence[int] = (),
 ) -> bytes:
     """Merge rendered parts in order; `owners` maps an element id to the part that holds it.
 
-    A part marked in `nested` has its outline entries placed under the outline's last
-    top-level entry (a statute's entries under "Knelpunten per wet").
+    A part with a depth in `depths` has its outline entries placed that many levels down,
+    under the last entry of each level (1: a statute's entries under "Knelpunten per wet";
+    2: a continued statute's articles under the statute; 3: a continued article's wishes).
     """
     out = pikepdf.open(BytesIO(parts[0]))
     root = out.Root.StructTreeRoot
@@ -99,7 +100,8 @@ def merge(
             source_doc = source_doc[0]
         kids = _copy(out, source_doc.K)
         kids = kids if isinstance(kids, pikepdf.Array) else pikepdf.Array([kids])
-        nest = number < len(nested) and nested[number]
+        depth = depths[number] if number < len(depths) else 0
+        nest = depth > 0
         source_nums = list(source_root.ParentTree.Nums)
         if nest and container is not None and len(kids) == 1 and "/K" in kids[0]:
             # A statute after the first: its section's elements join the first statute's
@@ -125,7 +127,7 @@ def merge(
                 dests[name] = _copy(out, dest)
         for name, spec in _name_pairs(source, "/EmbeddedFiles"):
             files[name] = _copy(out, spec)
-        _append_outline(out, source, nest)
+        _append_outline(out, source, depth)
     root.ParentTree = out.make_indirect(
         pikepdf.Dictionary(Nums=pikepdf.Array(_flatten(sorted(parent_tree.items()))))
     )
@@ -186,7 +188,7 @@ def _flatten(pairs: Sequence[tuple[Any, Any]]) -> list[Any]:
     return flat
 
 
-def _append_outline(out: pikepdf.Pdf, source: pikepdf.Pdf, nest: bool) -> None:
+def _append_outline(out: pikepdf.Pdf, source: pikepdf.Pdf, depth: int) -> None:
     if "/Outlines" not in source.Root or "/First" not in source.Root.Outlines:
         return
     outlines = out.Root.get("/Outlines")
@@ -203,9 +205,10 @@ def _append_outline(out: pikepdf.Pdf, source: pikepdf.Pdf, nest: bool) -> None:
         item = item.Next
     copied = [_copy(out, i) for i in items]
     added = int(source.Root.Outlines.get("/Count", len(items)))
-    top = outlines
-    if nest and "/Last" in outlines:
-        top.Count = int(top.get("/Count", 0)) + added
+    for _ in range(depth):
+        if "/Last" not in outlines:
+            break
+        outlines.Count = int(outlines.get("/Count", 0)) + added
         outlines = outlines.Last
     last: Any = outlines.get("/Last")
     for entry in copied:

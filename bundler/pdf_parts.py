@@ -2,7 +2,9 @@
 
 templates/pdf/package.html marks its parts with comments: the front matter (cover, contents,
 letter, summary, changes) comes before `<!--bundler:body-->`; each statute's section starts at
-`<!--bundler:part-->`; the body ends at `<!--bundler:end-->`; the appendix starts at
+`<!--bundler:part-->`, and so does each further part of a big statute (a continued section,
+bundler.package_content.PART_WISHES wishes at most) and of the front matter (the contents,
+the letter); the body ends at `<!--bundler:end-->`; the appendix starts at
 `<!--bundler:appendix-->`. Every part starts on a new page in the single-pass render too, so
 rendering them apart lays out the same pages.
 
@@ -38,7 +40,7 @@ _COVER_MINISTRY = re.compile(r'<table class="cover-facts">.*?<td>(.*?)</td>', re
 
 # Every part: no "pagina X van Y" and no package number (stamped after the merge).
 _ALL_PARTS_CSS = "@page { @bottom-right { content: none; } @top-left { content: none; } }\n"
-_FRONT_CSS = '.toc a[data-page]::after { content: leader(".") " " attr(data-page); }\n'
+_FRONT_CSS = '.toc a[data-page]::after { content: leader(".....") " " attr(data-page); }\n'
 _BODY_CSS = (
     'a.page-ref[data-page]::after { content: " (pagina " attr(data-page) ")"; }\n'
     # A part's first page is not the document's first page: keep its running header.
@@ -57,7 +59,7 @@ class Split:
     """The package HTML cut at its markers; `statutes` holds one section each."""
 
     head: str  # up to and including <body>
-    front: str
+    front: tuple[str, ...]  # the cover, the contents, the letter and what follows it
     wishes_open: str  # the body's own section start and heading
     statutes: tuple[str, ...]
     wishes_close: str
@@ -78,11 +80,11 @@ def split(html: str) -> Split:
     wishes_open, *statutes = body.split(PART)
     wishes_close, rest = rest.split(APPENDIX)
     tail_at = rest.rindex("</body>")
-    number = _COVER_NUMBER.search(front)
-    ministry = _COVER_MINISTRY.search(front)
+    number = _COVER_NUMBER.search(front.split(PART)[0])
+    ministry = _COVER_MINISTRY.search(front.split(PART)[0])
     return Split(
         head=head,
-        front=front,
+        front=tuple(front.split(PART)),
         wishes_open=wishes_open,
         statutes=tuple(statutes),
         wishes_close=wishes_close,
@@ -101,19 +103,34 @@ class PartSource:
     kind: str  # "front", "body" or "appendix"
     body: str
     ids: frozenset[str]
+    # Where its outline entries go: 0 top level, 1 under "Knelpunten per wet", 2 under the
+    # last statute (a statute continued), 3 under the last article (an article continued).
+    depth: int = 0
+
+
+_FRONT_NAMES = ("front", "contents", "letter")
 
 
 def parts(doc: Split) -> list[PartSource]:
-    """Return the parts in document order: front, one per statute (at least one), appendix."""
+    """Return the parts in document order: front matter, the statutes' parts, appendix."""
     sections = list(doc.statutes) or [""]
-    bodies = []
+    found = [
+        (_FRONT_NAMES[n] if n < len(_FRONT_NAMES) else f"front-{n + 1}", "front", f, 0)
+        for n, f in enumerate(doc.front)
+    ]
+    statute = piece = 0
     for index, section in enumerate(sections):
         opening = doc.wishes_open if index == 0 else '\n<section class="wishes">\n'
-        bodies.append(opening + section + doc.wishes_close)
-    found = [("front", "front", doc.front)]
-    found += [(f"statute-{n + 1}", "body", b) for n, b in enumerate(bodies)]
-    found.append(("appendix", "appendix", doc.appendix))
-    return [PartSource(n, k, b, frozenset(_ID.findall(b))) for n, k, b in found]
+        body = opening + section + doc.wishes_close
+        continued = section.lstrip().startswith('<section class="statute statute-continued"')
+        statute, piece = (statute, piece + 1) if continued else (statute + 1, 1)
+        name = f"statute-{statute}" + (f"-{piece}" if continued else "")
+        depth = 1 if index and not continued else 0
+        if continued:
+            depth = 3 if 'class="article article-continued"' in section[:1000] else 2
+        found.append((name, "body", body, depth))
+    found.append(("appendix", "appendix", doc.appendix, 0))
+    return [PartSource(n, k, b, frozenset(_ID.findall(b)), d) for n, k, b, d in found]
 
 
 def _css_string(text: str) -> str:
@@ -126,16 +143,15 @@ def part_html(doc: Split, part: PartSource, pages: Mapping[str, int]) -> str:
     `pages` maps an element id to its (1-based) page in the merged document; an id it lacks
     gets page 0, which a second round corrects.
     """
-    css = _ALL_PARTS_CSS
-    body = part.body
-    if part.kind == "front":
-        css += _FRONT_CSS
-        body = _TOC.sub(lambda m: _number_links(m.group(0), _TOC_LINK, part, pages), body)
-    else:
+    css = _ALL_PARTS_CSS + _FRONT_CSS
+    body = _TOC.sub(lambda m: _number_links(m.group(0), _TOC_LINK, part, pages), part.body)
+    body = _number_links(body, _PAGE_REF, part, pages)
+    first = part.name == _FRONT_NAMES[0]
+    if not first:
+        # Not the document's first page, nor the cover that sets the ministry's code.
         css += _BODY_CSS
         css += f"html {{ string-set: ministry-code {_css_string(doc.ministry)}; }}\n"
-        body = _number_links(body, _PAGE_REF, part, pages)
-    head = doc.head if part.kind == "front" else _neutral_head(doc.head)
+    head = doc.head if first else _neutral_head(doc.head)
     head = head.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
     return head + body + doc.tail
 

@@ -352,8 +352,9 @@ def render_isolated(
 ) -> pdf.RenderResult:
     """Render in a child process with the app's time and memory bounds.
 
-    With PDF_RENDER_PARTS on, the package renders in parts, each in its own child process
-    under the same bounds, and unchanged parts come from the part cache.
+    With PDF_RENDER_PARTS on, the package renders in parts, in a pool of long-lived child
+    processes (PDF_PART_WORKERS), each part under the same bounds, and unchanged parts come
+    from the part cache.
     """
     timeout = float(current_app.config["PDF_TIMEOUT_SECONDS"])
     memory_mb = int(current_app.config["PDF_MEMORY_MB"])
@@ -373,9 +374,10 @@ def render_isolated(
             html,
             attachments,
             created,
-            render=render_one,
             workers=int(current_app.config["PDF_PART_WORKERS"]),
             cache=parts.PartCache(current_app.config["PDF_PART_CACHE_FOLDER"]),
+            timeout=timeout,
+            memory_mb=memory_mb,
         ).result
     return render_one(html, attachments, created)
 

@@ -1,11 +1,11 @@
 """Render a package in parts, in parallel, reusing every part that has not changed.
 
-A package's HTML is cut into parts (bundler.pdf_parts): the front matter, one part per
-statute, and the appendix. Each part renders in its own bounded child process
-(pdf.render_isolated), as many at once as there are workers. A part is content-addressed by
-the hash of its HTML, its embedded files and the renderer's version, and kept in the part
-cache (a folder); a part whose address is cached is not rendered again, in this build or any
-later version of any package.
+A package's HTML is cut into parts (bundler.pdf_parts): the front matter (three parts), the
+statutes (a big one cut into parts of at most PART_WISHES wishes), and the appendix. The parts
+render in a pool of bounded long-lived child processes (bundler.pdf_pool), one per worker.
+A part is content-addressed by the hash of its HTML, its embedded files and the renderer's
+version, and kept in the part cache (a folder); a part whose address is cached is not
+rendered again, in this build or any later version of any package.
 
 Page numbers settle in rounds: the first round renders with the numbers known so far (those
 the same ministry's package ended with last time, kept in the cache as a hint, or none),
@@ -20,16 +20,17 @@ import datetime as dt
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from bundler import pdf, pdf_merge, pdf_parts
+from bundler import pdf, pdf_merge, pdf_parts, pdf_pool
 
 # Part of every part's address: a new renderer (or a new way of cutting) renders anew.
-PARTS_FORMAT = "1"
+PARTS_FORMAT = "2"
 MAX_ROUNDS = 4
 
 PartRenderer = Callable[[str, Sequence[pdf.PdfAttachment], dt.datetime], pdf.RenderResult]
@@ -98,6 +99,7 @@ class PartsResult:
     rendered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     rounds: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # per round, and the merge
 
 
 def render_in_parts(
@@ -105,21 +107,31 @@ def render_in_parts(
     attachments: Sequence[pdf.PdfAttachment],
     created: dt.datetime,
     *,
-    render: PartRenderer,
+    render: PartRenderer | None = None,
     workers: int = 0,
     cache: PartCache | None = None,
+    timeout: float = 300,
+    memory_mb: int = 3072,
 ) -> PartsResult:
-    """Render the package HTML in parts and merge them; see the module's docstring."""
+    """Render the package HTML in parts and merge them; see the module's docstring.
+
+    Without `render`, the parts render in a pool of `workers` long-lived child processes,
+    each under the address-space cap `memory_mb`, each part under the wall-clock `timeout`.
+    """
+    workers = workers or os.cpu_count() or 1
+    if render is None:
+        with pdf_pool.RenderPool(workers, timeout=timeout, memory_mb=memory_mb) as pool:
+            return render_in_parts(
+                html, attachments, created, render=pool.render, workers=workers, cache=cache
+            )
     doc = pdf_parts.split(html)
     sources = pdf_parts.parts(doc)
     owners = {anchor: n for n, s in enumerate(sources) for anchor in s.ids}
     files: list[list[pdf.PdfAttachment]] = [[] for _ in sources]
     for a in attachments:
         files[owners.get(a.anchor, 0) if a.anchor else 0].append(a)
-    workers = workers or os.cpu_count() or 1
     done: dict[str, bytes] = {}
-    first_body = next(n for n, s in enumerate(sources) if s.kind == "body")
-    nested = [s.kind == "body" and n > first_body for n, s in enumerate(sources)]
+    depths = [s.depth for s in sources]
     outcome = PartsResult(result=pdf.RenderResult(b"", 0))
 
     def fetch(jobs: list[tuple[str, str, str, Sequence[pdf.PdfAttachment]]]) -> None:
@@ -149,8 +161,10 @@ def render_in_parts(
     # mostly still hold, and the contents need no second round.
     hint = doc.ministry or doc.package_id
     pages = cache.get_hint(hint) if cache is not None else {}
+    infos: dict[str, pdf_merge.PartInfo] = {}
     for round_number in range(1, MAX_ROUNDS + 1):
         outcome.rounds = round_number
+        started = time.perf_counter()
         htmls = [pdf_parts.part_html(doc, s, pages) for s in sources]
         keys = [part_key(h, f) for h, f in zip(htmls, files, strict=True)]
         jobs: list[tuple[str, str, str, Sequence[pdf.PdfAttachment]]] = [
@@ -159,17 +173,22 @@ def render_in_parts(
         if round_number == 1:
             jobs.append((stamp_key, "page-numbers", stamp_source, ()))
         fetch(jobs)
-        infos = [pdf_merge.read_part(done[k]) for k in keys]
+        for key in keys:
+            if key not in infos:
+                infos[key] = pdf_merge.read_part(done[key])
+        outcome.seconds[f"round {round_number}"] = time.perf_counter() - started
         found: dict[str, int] = {}
         offset = 0
-        for n, info in enumerate(infos):
+        for n, info in enumerate(infos[k] for k in keys):
             for anchor, page in info.anchors.items():
                 if owners.get(anchor) == n:
                     found[anchor] = offset + page + 1
             offset += info.pages
         wanted = set().union(*(pdf_parts.references(h) for h in htmls))
         if all(found.get(a, 0) == pages.get(a, 0) for a in wanted):
-            merged = pdf_merge.merge([done[k] for k in keys], owners, done[stamp_key], nested)
+            started = time.perf_counter()
+            merged = pdf_merge.merge([done[k] for k in keys], owners, done[stamp_key], depths)
+            outcome.seconds["merge"] = time.perf_counter() - started
             outcome.result = pdf.RenderResult(pdf=merged, pages=offset)
             if cache is not None:
                 cache.put_hint(hint, {a: found.get(a, 0) for a in wanted})

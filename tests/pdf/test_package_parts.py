@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import pikepdf
 import pytest
 
-from bundler import pdf, pdf_parts
+from bundler import package_content, pdf, pdf_parts
 from bundler.packages import parts
 from tests.pdf import test_package_pdf as single
 from tests.pdf.test_package_pdf import *  # noqa: F403 - the same read-back tests, on the merge
@@ -31,7 +31,10 @@ def _render(
 
 @pytest.fixture(scope="module")
 def single_pass() -> Rendered:
-    return single.rendered.__wrapped__()  # type: ignore[attr-defined]
+    # Small parts: the long statute is cut (between articles), as a big package's statutes are.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(package_content, "PART_WISHES", 6)
+        return single.rendered.__wrapped__()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +45,9 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> parts.PartCache:
 @pytest.fixture(scope="module")
 def merged(single_pass: Rendered, cache: parts.PartCache) -> parts.PartsResult:
     attachment = pdf.PdfAttachment(f"{single.NUMBER}-v2.json", single_pass.twin_bytes, "JSON")
+    # The production path: a pool of two long-lived render children.
     return parts.render_in_parts(
-        single_pass.html, [attachment], single.CREATED, render=_render, workers=2, cache=cache
+        single_pass.html, [attachment], single.CREATED, workers=2, cache=cache, memory_mb=2048
     )
 
 
@@ -159,7 +163,7 @@ def test_unchanged_parts_come_from_the_cache(single_pass, merged, cache):
     )
     assert again.rendered == []
     assert again.result.pdf == merged.result.pdf
-    # One wish changed: only its statute's part (and, if its numbers moved, the front matter).
+    # One wish changed: only its part (and the front matter parts that show it or its page).
     doc = pdf_parts.split(single_pass.html)
     sources = pdf_parts.parts(doc)
     target = next(s for s in sources if s.kind == "body" and "KN-2026-0006" in s.body)
@@ -168,7 +172,7 @@ def test_unchanged_parts_come_from_the_cache(single_pass, merged, cache):
         changed, [attachment], single.CREATED, render=_render, workers=2, cache=cache
     )
     assert target.name in third.rendered
-    assert set(third.rendered) <= {target.name, "front"}
+    assert set(third.rendered) <= {target.name, "front", "contents"}  # the title is listed
     assert "Knelpunt 6b" in " ".join(_texts(third.result.pdf))
 
 
@@ -211,7 +215,7 @@ def test_a_new_version_reuses_every_body_part(single_pass, merged, cache):
         html, [attachment], single.CREATED, render=_render, workers=2, cache=cache
     )
     # The package number and version appear on every page: stamped, not rendered in a part.
-    assert set(third.rendered) <= {"front", "page-numbers"}
+    assert set(third.rendered) <= {"front", "letter", "page-numbers"}  # both show the version
     texts = _texts(third.result.pdf)
     assert all(f"{single.NUMBER} · versie 3" in page for page in texts[1:] if page)
 
@@ -257,3 +261,35 @@ def test_attachments_are_embedded_on_their_wishs_page_when_rendered_in_parts(
         app, db, make_pilot, make_wish
     )
     assert any((tmp_path / "parts").rglob("*.pdf"))
+
+
+def test_a_big_article_is_cut_between_wishes_and_reads_back_like_the_single_pass(monkeypatch):
+    monkeypatch.setattr(package_content, "PART_WISHES", 1)
+    bw = [i for i in single.ITEMS if i.statute_bwb_id == "BWBR0002656"]
+    content = package_content.build_content(
+        bw, {i.id: single._detail(i) for i in bw}, single.JENV, "Geachte minister."
+    )
+    context = package_content.document_context(
+        content,
+        number=single.NUMBER,
+        version=1,
+        created=single.CREATED,
+        changes=package_content.Changes(),
+        previous_version=None,
+        office="Programmabureau",
+        twin_name="twin.json",
+    )
+    html, data = pdf.render("package.html", context, created=single.CREATED)
+    sources = pdf_parts.parts(pdf_parts.split(html))
+    body = [(s.name, s.depth) for s in sources if s.kind == "body"]
+    # One wish a part: a new statute part, then continued articles and a continued article.
+    assert len(body) == len(bw) and body[0] == ("statute-1", 0)
+    assert {d for _, d in body[1:]} == {2, 3}
+    done = parts.render_in_parts(html, (), single.CREATED, render=_render, workers=2)
+    assert _texts(done.result.pdf) == _texts(data)
+    assert single._outline(single._reader(done.result.pdf)) == single._outline(single._reader(data))
+    assert _tree_shape(done.result.pdf) == _tree_shape(data) or all(
+        [r for _, r in _tree_shape(done.result.pdf)].count(role)
+        == [r for _, r in _tree_shape(data)].count(role)
+        for role in ("/H1", "/H2", "/H3", "/H4", "/Art")
+    )
