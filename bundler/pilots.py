@@ -30,7 +30,6 @@ from bundler.auth import login_required, role_required
 from bundler.db import get_session
 from bundler.enums import Phase, Role
 from bundler.models import (
-    Answer,
     ExecutingOrganisation,
     Municipality,
     PhaseChange,
@@ -40,6 +39,7 @@ from bundler.models import (
     Wish,
     WishSupport,
 )
+from bundler.office import listing
 from bundler.pagination import Pagination, paginate
 from bundler.rules import RuleError
 from bundler.web import current_actor
@@ -275,22 +275,9 @@ def _wish_table(pilot: Pilot, ids: list[int]) -> Markup:
     db = get_session()
 
     def render() -> str:
-        loaded = {
-            w.id: w
-            for w in db.scalars(
-                select(Wish)
-                .where(Wish.id.in_(ids))
-                .options(
-                    selectinload(Wish.statute),
-                    selectinload(Wish.pilot),
-                    selectinload(Wish.ministries),
-                    selectinload(Wish.answers).selectinload(Answer.ministry),
-                )
-            )
-        }
         table = get_template_attribute("_macros/wish.html", "wish_table")
         caption = _("Knelpunten van en gesteund door deze pilot")
-        return str(table([loaded[i] for i in ids], caption=caption, pilot=pilot))
+        return str(table(listing.load_wishes(db, ids), caption=caption, pilot=pilot))
 
     locale = str(get_locale() or "")
     viewer = (current_user.role, current_user.ministry_id)
