@@ -9,8 +9,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Boolean, ColumnElement, Engine, create_engine, event
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
+from sqlalchemy.sql import coercions, roles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import SelectBase
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -83,3 +88,49 @@ def session_scope(app: Flask) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class InSet(ColumnElement[bool]):
+    """`column IN (rows)`, where rows is a subquery; on PostgreSQL `column = ANY(ARRAY(rows))`.
+
+    With IN, PostgreSQL hashes the set and then walks the newest rows one by one until a page
+    is full (a small pilot's first page at 100,000 wishes: 2,534 rows walked, 10 ms). With
+    ANY(ARRAY(...)) it collects the set once and reads just those rows from the primary key in
+    the query's order (1 ms). The rows must be a small set: the point of this form.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition as it is, never `... = 1`
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy declares it a list)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("rows", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(
+        self, column: ColumnElement[Any] | QueryableAttribute[Any], rows: SelectBase
+    ) -> None:
+        self.column: ColumnElement[Any] = coercions.expect(roles.ExpressionElementRole, column)
+        self.rows = rows.scalar_subquery()
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.column._from_objects
+
+
+def in_set(
+    column: ColumnElement[Any] | QueryableAttribute[Any], rows: SelectBase
+) -> ColumnElement[bool]:
+    """Return `column IN (rows)` in the form that is fastest on this database (InSet)."""
+    return InSet(column, rows)
+
+
+@compiles(InSet)
+def _in_set(element: InSet, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} IN {compiler.process(element.rows, **kw)}"
+
+
+@compiles(InSet, "postgresql")
+def _in_set_postgresql(element: InSet, compiler: SQLCompiler, **kw: Any) -> str:
+    column, rows = compiler.process(element.column, **kw), compiler.process(element.rows, **kw)
+    return f"{column} = ANY(ARRAY{rows})"

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, exists, false, func, or
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from bundler import cache
+from bundler.db import in_set
 from bundler.enums import Role, WishState
 from bundler.models import (
     ApiToken,
@@ -30,7 +31,7 @@ from bundler.models import (
     wish_ministry,
 )
 from bundler.packages.published import published_packages
-from bundler.wishes.visibility import can_view, pilot_ids, visible_wishes_filter
+from bundler.wishes.visibility import can_view, per_wish, pilot_ids, visible_wishes_filter
 
 # When a pilot set raised at least one in DENSE_SHARE of all wishes, walking the newest wishes
 # finds a page at once; below that, collecting the set first is cheaper (at 100,000 wishes each
@@ -61,10 +62,10 @@ def _backed_by(session: Session, pilots: Sequence[int]) -> ColumnElement[bool]:
     if _dense(session, ("pilots", *sorted(pilots)), raised):
         return or_(
             Wish.pilot_id.in_(pilots),
-            exists().where(WishSupport.wish_id == Wish.id, WishSupport.pilot_id.in_(pilots)),
+            per_wish(WishSupport.wish_id == Wish.id, WishSupport.pilot_id.in_(pilots)),
         )
     supported = select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots))
-    return Wish.id.in_(union(raised, supported))
+    return in_set(Wish.id, union(raised, supported))
 
 
 def _visible(session: Session, user: User) -> ColumnElement[bool]:

@@ -22,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, union
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select, union
 from sqlalchemy.orm import Session
 
 from bundler import search, workflow
+from bundler.db import in_set
 from bundler.enums import Role, WishState
 from bundler.models import Answer, Attachment, Pilot, User, Wish, WishSupport, wish_ministry
 
@@ -47,6 +48,18 @@ def pilot_ids(user: User) -> list[int]:
     return [p.id for p in user.pilots]
 
 
+def per_wish(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Return EXISTS(conditions), checked for each wish a query walks.
+
+    PostgreSQL may run a correlated EXISTS as a "hashed SubPlan": it first reads every row
+    that could match, then checks the wishes. A query that walks the newest wishes and stops
+    after a page pays for all of them (a municipality's first page at 100,000 wishes: 8 ms
+    against 0.6 ms). PostgreSQL leaves an EXISTS with an OFFSET as it is, so OFFSET 0 keeps it
+    a probe per wish, on an index; SQLite ignores it.
+    """
+    return select(literal(1)).where(*conditions).offset(0).exists()
+
+
 def visible_wishes_filter(user: User, *, walk: bool = False) -> ColumnElement[bool]:
     """Return the condition on Wish for the wishes this user may see.
 
@@ -65,15 +78,13 @@ def visible_wishes_filter(user: User, *, walk: bool = False) -> ColumnElement[bo
             return false()
         raised = Wish.pilot_id.in_(pilots)
         if walk:
-            supported = exists().where(
-                WishSupport.wish_id == Wish.id, WishSupport.pilot_id.in_(pilots)
-            )
+            supported = per_wish(WishSupport.wish_id == Wish.id, WishSupport.pilot_id.in_(pilots))
             return or_(raised, and_(Wish.state != WishState.CONCEPT, supported))
         ids = union(
             select(Wish.id).where(raised),
             select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots)),
         )
-        return and_(Wish.id.in_(ids), or_(raised, Wish.state != WishState.CONCEPT))
+        return and_(in_set(Wish.id, ids), or_(raised, Wish.state != WishState.CONCEPT))
     if user.role is Role.OFFICE:
         if workflow.VISIBLE_TO_OFFICE == _ALL_BUT_CONCEPTS:
             # One inequality instead of a list of eight states: the database can then walk
@@ -83,7 +94,7 @@ def visible_wishes_filter(user: User, *, walk: bool = False) -> ColumnElement[bo
     if user.role is Role.MINISTRY and user.ministry_id is not None:
         ours = wish_ministry.c.ministry_id == user.ministry_id
         offered: ColumnElement[bool] = (
-            exists().where(wish_ministry.c.wish_id == Wish.id, ours)
+            per_wish(wish_ministry.c.wish_id == Wish.id, ours)
             if walk
             else Wish.id.in_(select(wish_ministry.c.wish_id).where(ours))
         )
