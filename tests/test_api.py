@@ -7,11 +7,13 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bundler.api import queries
-from bundler.db import session_scope
+from bundler.db import in_set, session_scope
 from bundler.enums import AnswerStatus, Role, WishState
-from bundler.models import Answer, AuditEvent, DownloadReceipt, Wish
+from bundler.models import Answer, AuditEvent, DownloadReceipt, Wish, WishSupport
+from bundler.wishes.visibility import per_wish
 from tests.api_helpers import Tokens, auth, call, make_token
 from tests.conftest import csrf_token
 from tests.package_helpers import build, make_story
@@ -160,6 +162,21 @@ def test_a_pilot_filter_finds_raised_and_supported_wishes_in_either_query_form(
     both = {story.death.reference, story.birth.reference}
     assert references(f"?pilot={story.supporters[0].id}") == both
     assert references(f"?pilot={story.supporters[1].id}") == {story.death.reference}
+
+
+def test_the_two_query_forms_keep_their_shape_on_each_database():
+    # The forms the planner needs (bench/api.py): a small set read as = ANY(ARRAY(...)) on
+    # PostgreSQL, and a per-wish EXISTS that PostgreSQL cannot turn into a hashed set (OFFSET).
+    pilots = [1, 2]
+    small = in_set(Wish.id, select(WishSupport.wish_id).where(WishSupport.pilot_id.in_(pilots)))
+    probe = per_wish(WishSupport.wish_id == Wish.id, WishSupport.pilot_id.in_(pilots))
+    for dialect, expected in (
+        (postgresql.dialect(), "= ANY(ARRAY(SELECT"),
+        (sqlite.dialect(), "IN (SELECT"),
+    ):
+        sql = str(select(Wish.id).where(small, probe).compile(dialect=dialect))
+        assert expected in sql and " = 1" not in sql
+        assert "EXISTS (SELECT" in sql and "OFFSET" in sql
 
 
 def test_a_wish_in_a_list_reads_the_same_as_the_wish_itself(client, world):
