@@ -293,3 +293,40 @@ def test_a_big_article_is_cut_between_wishes_and_reads_back_like_the_single_pass
         == [r for _, r in _tree_shape(data)].count(role)
         for role in ("/H1", "/H2", "/H3", "/H4", "/Art")
     )
+
+
+def test_a_big_packages_contents_stop_at_the_articles_and_every_wish_keeps_its_bookmark(
+    monkeypatch,
+):
+    monkeypatch.setattr(package_content, "CONTENTS_WISHES", 5)
+    content = package_content.build_content(
+        single.ITEMS, {i.id: single._detail(i) for i in single.ITEMS}, single.JENV, "Geachte."
+    )
+    context = package_content.document_context(
+        content,
+        number=single.NUMBER,
+        version=1,
+        created=single.CREATED,
+        changes=package_content.Changes(),
+        previous_version=None,
+        office="Programmabureau",
+        twin_name="twin.json",
+    )
+    assert not context["contents_wishes"]
+    html, data = pdf.render("package.html", context, created=single.CREATED)
+    reader = single._reader(data)
+    outline = single._outline(reader)
+    texts = [page.extract_text() for page in reader.pages]
+    contents = [
+        (m.group(1).strip(), int(m.group(2)))
+        for page in texts[1:4]
+        for m in (re.match(r"^(.*?)\s*\.{3,}\s*(\d+)$", line.strip()) for line in page.splitlines())
+        if m
+    ]
+    assert contents == [(t, p) for level, t, p in outline if level in (1, 2, 3) and p > 2]
+    assert not any(title.startswith("KN-") for title, _ in contents)
+    total = context["totals"].wishes
+    assert f"Dit pakket bevat {total} knelpunten." in single._flat(texts[1])
+    assert len([title for level, title, _ in outline if level == 4]) == total > 5
+    done = parts.render_in_parts(html, (), single.CREATED, render=_render, workers=2)
+    assert _texts(done.result.pdf) == _texts(data)
