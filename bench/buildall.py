@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from bundler import create_app, scale
 from bundler.db import session_scope
@@ -36,22 +36,24 @@ from bundler.models import (
     BuildJob,
     BuildStep,
     Ministry,
+    PackageEntry,
     PackageVersion,
     Wish,
+    statute_ministry,
     wish_ministry,
 )
 from bundler.package_content import PACKAGE_STATES
 from bundler.packages import build, jobs, parts
 from bundler.queue import worker_threads
-from bundler.refdata import load_reference_data
+from bundler.refdata import current_ministries, load_reference_data
 from bundler.responsibility import current_code
 from bundler.wish_items import ministry_spans
 
 # The generator puts about 54 % of wishes in the package states, 95 % of them with a statute
 # (and so a ministry); start a little above that and trim to N.
 PACKAGE_SHARE = 0.50
-# A step's outcome: status (and error), version number, pages, seconds.
-Step = tuple[str, int, int, float]
+# A step's outcome: status (and error), version number, wishes, pages, seconds.
+Step = tuple[str, int, int, int, float]
 
 
 def make_app(folder: Path) -> Flask:
@@ -78,6 +80,31 @@ def package_wishes() -> Any:
     return select(Wish.id).where(Wish.state.in_(PACKAGE_STATES), Wish.id.in_(linked))
 
 
+def spread_statutes(session: Any) -> str:
+    """Give the catalogue's statutes round-robin to the current ministries; say so.
+
+    The shipped catalogue (bundler/data/statuten.csv) names 6 ministries only; the generator
+    links a wish to its statute's ministries, so without this half the ministries get none.
+    A statute of two ministries keeps two.
+    """
+    ministries = [m.id for m in current_ministries(session)]
+    held = session.execute(select(statute_ministry.c.statute_id, statute_ministry.c.ministry_id))
+    counts: dict[int, int] = {}
+    for statute_id, _ in held:
+        counts[statute_id] = counts.get(statute_id, 0) + 1
+    session.execute(delete(statute_ministry))
+    rows = [
+        {"statute_id": statute_id, "ministry_id": ministries[(n + k) % len(ministries)]}
+        for n, statute_id in enumerate(sorted(counts))
+        for k in range(counts[statute_id])
+    ]
+    session.execute(insert(statute_ministry), rows)
+    return (
+        f"the {len(counts)} statutes given round-robin to the {len(ministries)} current "
+        "ministries (the shipped catalogue names 6; UPDATE of statute_ministry before generating)"
+    )
+
+
 def fill(app: Flask, wishes: int, folder: Path) -> list[str]:
     """Generate data until exactly `wishes` wishes are in package states; say how."""
     total = math.ceil(wishes / PACKAGE_SHARE)
@@ -86,6 +113,7 @@ def fill(app: Flask, wishes: int, folder: Path) -> list[str]:
         Base.metadata.create_all(session.get_bind())
         load_reference_data(session)
         session.flush()
+        notes.append(spread_statutes(session))
         scale.load_scale(session, total, upload_folder=folder / "uploads")
         session.flush()
         ids = list(session.scalars(package_wishes().order_by(Wish.id)))
@@ -227,6 +255,7 @@ def build_all(app: Flask, meter: Any = None) -> tuple[float, dict[str, Step]]:
             outcome[step.ministry_code] = (
                 step.status + (f" ({step.error})" if step.error else ""),
                 version.number if version else 0,
+                version.wish_count if version else 0,
                 version.page_count if version else 0,
                 took,
             )
@@ -255,8 +284,16 @@ def change_one_wish(app: Flask) -> tuple[str, list[str]]:
             wish = wish or candidate
         assert wish is not None
         wish.problem += " Aangevuld na overleg met de uitvoeringsorganisatie."
-        codes = sorted({current_code(m.code, spans, today) for m in wish.ministries})
-        return wish.reference, codes
+        # The packages that hold it: those whose latest version has an entry for it.
+        codes = set()
+        for version in session.scalars(
+            select(PackageVersion).join(PackageEntry).where(PackageEntry.wish_id == wish.id)
+        ):
+            if version.package.latest is version:
+                codes.add(version.ministry_code)
+        linked = sorted({current_code(m.code, spans, today) for m in wish.ministries})
+        assert sorted(codes) == linked, (codes, linked)
+        return wish.reference, sorted(codes)
 
 
 def run(size: int, folder: Path, run_measure: Any, meter_class: Any) -> list[str]:
@@ -309,10 +346,16 @@ def run(size: int, folder: Path, run_measure: Any, meter_class: Any) -> list[str
         f"    CPU seconds: rendering processes {sum(meter.cpu.values()):.0f} (sampled), "
         f"bench process (shaping, cutting, merging, publishing) {cpu_self:.0f}"
     )
-    print(f"    {'ministry':<8} {'status':<10} {'version':>7} {'pages':>5} {'plain':>5} {'s':>6}")
-    for code, (status, number, pages, took) in first.items():
+    print(
+        f"    {'ministry':<8} {'status':<10} {'version':>7} {'wishes':>6} {'pages':>5} "
+        f"{'plain pages':>11} {'step s':>6}"
+    )
+    for code, (status, number, wishes, pages, took) in first.items():
         plain = plain_pages.get(code, 0)
-        print(f"    {code:<8} {status:<10} {number:>7} {pages:>5} {plain:>5} {took:>6.1f}")
+        print(
+            f"    {code:<8} {status:<10} {number:>7} {wishes:>6} {pages:>5} {plain:>11} "
+            f"{took:>6.1f}"
+        )
         print(f"      {log.runs.get(code, '')}")
     statuses = sorted({status for status, *_ in second.values()})
     print(
