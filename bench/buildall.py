@@ -296,83 +296,93 @@ def change_one_wish(app: Flask) -> tuple[str, list[str]]:
         return wish.reference, sorted(codes)
 
 
+def say(line: str = "") -> None:
+    """Print a line of figures at once (a run stopped halfway keeps what it measured)."""
+    print(line, flush=True)
+
+
 def run(size: int, folder: Path, run_measure: Any, meter_class: Any) -> list[str]:
-    """The whole case; returns its target lines."""
+    """The whole case, printing each phase's figures as it ends; returns its target lines."""
     app = make_app(folder)
     began = time.perf_counter()
     notes = fill(app, size, folder)
-    print(f"  filled in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-    counts = spread(app)
+    say()
+    filled, counts = time.perf_counter() - began, spread(app)
+    say(
+        f"build all: {size:,} accepted/offered wishes, {len(counts)} ministries "
+        f"(filled in {filled:.0f} s)"
+    )
+    for note in notes:
+        say(f"  {note}")
+    say("  wishes per ministry's package (a wish of two ministries counts in both):")
+    say("    " + ", ".join(f"{code} {n}" for code, n in counts.items()))
     plain_seconds, plain_cpu, plain_peak, plain_pages = baseline(app, folder, run_measure)
-    print("  baseline done", file=sys.stderr)
+    say(
+        f"  plain WeasyPrint, one package after another (fresh process each): "
+        f"{plain_seconds:.1f} s, {plain_cpu:.0f} CPU s, peak {plain_peak:.0f} MB (largest one)"
+    )
 
     meter = meter_class()
     cpu_before = cpu_seconds()
     with PartsLog() as log:
         cold, first = build_all(app, meter)
     summed, at_once, processes = meter.summary()
-    cpu_self = cpu_seconds() - cpu_before
-    parts_cold = part_files(folder)
-    print("  build all done", file=sys.stderr)
-
-    before_versions, before_parts = versions(app), part_files(folder)
-    unchanged, second = build_all(app)
-    new_versions = versions(app) - before_versions
-    new_parts = part_files(folder) - before_parts
-
-    reference, holders = change_one_wish(app)
-    before_versions, before_parts = versions(app), part_files(folder)
-    one, third = build_all(app)
-    rebuilt = sorted(code for code, (status, *_) in third.items() if status == "published")
-    one_parts = part_files(folder) - before_parts
-
-    print()
-    print(f"build all: {size:,} accepted/offered wishes over {len(first)} ministries")
-    for note in notes:
-        print(f"  {note}")
-    print("  wishes per ministry's package (a wish of two ministries counts in both):")
-    print("    " + ", ".join(f"{code} {n}" for code, n in counts.items()))
-    print(
-        f"  plain WeasyPrint, one package after another (fresh process each): "
-        f"{plain_seconds:.1f} s, {plain_cpu:.0f} CPU s, peak {plain_peak:.0f} MB (largest one)"
-    )
-    print(
+    say(
         f"  build all ({worker_threads(app)} worker threads, parts, cold part cache): "
-        f"{cold:.1f} s; {parts_cold} parts rendered by {processes} processes; "
+        f"{cold:.1f} s; {part_files(folder)} parts rendered by {processes} processes; "
         f"memory at once {at_once:.0f} MB, summed {summed:.0f} MB; "
         f"bench process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
-    print(
+    say(
         f"    CPU seconds: rendering processes {sum(meter.cpu.values()):.0f} (sampled), "
-        f"bench process (shaping, cutting, merging, publishing) {cpu_self:.0f}"
+        f"bench process (shaping, cutting, merging, publishing) {cpu_seconds() - cpu_before:.0f}"
     )
-    print(
+    say(
         f"    {'ministry':<8} {'status':<10} {'version':>7} {'wishes':>6} {'pages':>5} "
         f"{'plain pages':>11} {'step s':>6}"
     )
     for code, (status, number, wishes, pages, took) in first.items():
         plain = plain_pages.get(code, 0)
-        print(
+        say(
             f"    {code:<8} {status:<10} {number:>7} {wishes:>6} {pages:>5} {plain:>11} "
             f"{took:>6.1f}"
         )
-        print(f"      {log.runs.get(code, '')}")
-    statuses = sorted({status for status, *_ in second.values()})
-    print(
-        f"  build all, nothing changed: {unchanged:.2f} s; steps {statuses}; "
-        f"{new_versions} new versions, {new_parts} parts rendered"
-    )
-    print(
-        f"  one wish changed ({reference}, of {', '.join(holders)}): build all {one:.1f} s; "
-        f"new versions for {rebuilt or 'none'}; {one_parts} parts rendered"
-    )
+        say(f"      {log.runs.get(code, '')}")
     published = all(status == "published" for status, *_ in first.values())
-    return [
+    targets = [
         f"target build-all: {cold / plain_seconds:.2f} x plain one-after-another "
         f"({cold:.1f} s against {plain_seconds:.1f} s; every step published: {published}) "
-        "(limit 0.5)",
-        f"target build-all-unchanged: {unchanged:.2f} s, {new_parts} PDFs rendered, "
-        f"{new_versions} new versions (limit 2 s, 0)",
-        f"target build-all-one-changed: rebuilt {', '.join(rebuilt) or 'none'} "
-        f"(limit: only {', '.join(holders)})",
+        "(limit 0.5)"
     ]
+
+    before_versions, before_parts = versions(app), part_files(folder)
+    unchanged, second = build_all(app)
+    new_versions = versions(app) - before_versions
+    new_parts = part_files(folder) - before_parts
+    say(
+        f"  build all, nothing changed: {unchanged:.2f} s; "
+        f"steps {sorted({status for status, *_ in second.values()})}; "
+        f"{new_versions} new versions, {new_parts} parts rendered"
+    )
+    targets.append(
+        f"target build-all-unchanged: {unchanged:.2f} s, {new_parts} PDFs rendered, "
+        f"{new_versions} new versions (limit 2 s, 0)"
+    )
+
+    reference, holders = change_one_wish(app)
+    before_parts = part_files(folder)
+    one, third = build_all(app)
+    rebuilt = sorted(code for code, (status, *_) in third.items() if status == "published")
+    say(
+        f"  one wish changed ({reference}, in the packages of {', '.join(holders)}): "
+        f"build all {one:.1f} s; new versions for {rebuilt or 'none'}; "
+        f"{part_files(folder) - before_parts} parts rendered"
+    )
+    for code in rebuilt:
+        status, number, wishes, pages, took = third[code]
+        say(f"    {code}: version {number}, {pages} pages, {took:.1f} s")
+    targets.append(
+        f"target build-all-one-changed: rebuilt {', '.join(rebuilt) or 'none'} "
+        f"(limit: only {', '.join(holders)})"
+    )
+    return targets
