@@ -180,7 +180,10 @@ def measure(mode: str, html_path: str, twin_path: str) -> dict[str, float]:
         document = HTML(string=html, base_url=str(pdf.ASSET_DIR) + "/").render()
         Path(html_path).with_suffix(".plain.pdf").write_bytes(document.write_pdf())
         pages = len(document.pages)
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a process started by a
+        # big bench process would report at least that process's size.
+        status = Path("/proc/self/status").read_text().splitlines()
+        peak_kb = next(int(row.split()[1]) for row in status if row.startswith("VmHWM:"))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
