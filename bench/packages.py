@@ -14,10 +14,15 @@ Then (issue 15, items 2 and 3: parts):
   and "summed", their own peaks added up); the texts are compared;
 - "--republish N" (1,000): the package rendered in parts once, then one wish changed and the
   package republished (HTML shaped again, changed parts rendered, merged) against Typst's full
-  render of the same content (`typst` from PyPI, bench only; skipped with a note if missing).
+  render of the same content (`typst` from PyPI, bench only; skipped with a note if missing);
+- "--build-all N" (5,000; bench/buildall.py): a throwaway app holding N accepted/offered wishes
+  over the ministries; "build all" as the office queues it and the worker runs it (parts, cold
+  cache) against every package rendered by plain WeasyPrint one after another; again with
+  nothing changed (no PDF rendered); again after one wish changed (only its packages rebuilt).
 
 Run:  .venv/bin/python bench/packages.py [--sizes 50,200,1000] [--repeat 1]
-                                           [--big 3000] [--republish 1000]
+                                           [--big 3000] [--republish 1000] [--build-all 5000]
+(`--sizes ""` skips the size table; 0 skips the other cases.)
 """
 
 from __future__ import annotations
@@ -175,7 +180,10 @@ def measure(mode: str, html_path: str, twin_path: str) -> dict[str, float]:
         document = HTML(string=html, base_url=str(pdf.ASSET_DIR) + "/").render()
         Path(html_path).with_suffix(".plain.pdf").write_bytes(document.write_pdf())
         pages = len(document.pages)
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a process started by a
+        # big bench process would report at least that process's size.
+        status = Path("/proc/self/status").read_text().splitlines()
+        peak_kb = next(int(row.split()[1]) for row in status if row.startswith("VmHWM:"))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
@@ -454,6 +462,9 @@ def main() -> None:
         "--republish", type=int, default=1000, help="wishes of the republish bench (0: skip)"
     )
     parser.add_argument(
+        "--build-all", type=int, default=5000, help="wishes of the build-all bench (0: skip)"
+    )
+    parser.add_argument(
         "--measure", nargs=3, metavar=("MODE", "HTML", "TWIN"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -482,6 +493,26 @@ def main() -> None:
                 )
                 print(f"  {size} wishes, {mode}: done", file=sys.stderr)
 
+    if rows:
+        print_table(rows)
+    targets: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bundler-bench-") as folder:
+        if args.republish:
+            targets += bench_republish(args.republish, Path(folder))
+        if args.big:
+            targets += bench_big(args.big, Path(folder))
+    if args.build_all:
+        import buildall
+
+        with tempfile.TemporaryDirectory(prefix="bundler-bench-") as folder:
+            targets += buildall.run(args.build_all, Path(folder), run_measure, ChildMeter)
+    print()
+    for line in targets:
+        print(line)
+
+
+def print_table(rows: list[tuple[int, str, int, float, float, float]]) -> None:
+    """The size table: pages, seconds, peak MB and shaping seconds per size and renderer."""
     print()
     print(f"{'wishes':>7} {'renderer':<9} {'pages':>6} {'seconds':>8} {'peak MB':>8} {'html s':>7}")
     for size, mode, pages, seconds, peak, html_seconds in rows:
@@ -490,15 +521,6 @@ def main() -> None:
     print("bundler = render_isolated: child process, PDF/A-3a tagged + PDF/UA-1 id + JSON twin;")
     print("plain   = HTML(...).write_pdf() with WeasyPrint's defaults, same HTML, fresh process.")
     print("html s  = shaping the package and rendering the template (shared by both).")
-    targets: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="bundler-bench-") as folder:
-        if args.republish:
-            targets += bench_republish(args.republish, Path(folder))
-        if args.big:
-            targets += bench_big(args.big, Path(folder))
-    print()
-    for line in targets:
-        print(line)
 
 
 if __name__ == "__main__":
