@@ -56,7 +56,7 @@ PACKAGE_SHARE = 0.50
 Step = tuple[str, int, int, int, float]
 
 
-def make_app(folder: Path) -> Flask:
+def make_app(folder: Path, parts: bool = True) -> Flask:
     """A throwaway app whose database, queue, storage and part cache live in `folder`."""
     return create_app(
         {
@@ -67,7 +67,7 @@ def make_app(folder: Path) -> Flask:
             "RATELIMIT_ENABLED": False,
             "UPLOAD_FOLDER": str(folder / "uploads"),
             "STORAGE_FOLDER": str(folder / "storage"),
-            "PDF_RENDER_PARTS": True,
+            "PDF_RENDER_PARTS": parts,
             "PDF_PART_CACHE_FOLDER": str(folder / "parts"),
             "PDF_TIMEOUT_SECONDS": 3600,
         }
@@ -308,9 +308,14 @@ def say(line: str = "") -> None:
     print(line, flush=True)
 
 
-def run(size: int, folder: Path, run_measure: Any, meter_class: Any) -> list[str]:
-    """The whole case, printing each phase's figures as it ends; returns its target lines."""
-    app = make_app(folder)
+def run(
+    size: int, folder: Path, run_measure: Any, meter_class: Any, parts: bool = True
+) -> list[str]:
+    """The whole case, printing each phase's figures as it ends; returns its target lines.
+
+    `parts`: PDF_RENDER_PARTS (off: each package in one bounded child, as by default).
+    """
+    app = make_app(folder, parts)
     began = time.perf_counter()
     notes = fill(app, size, folder)
     say()
@@ -332,7 +337,8 @@ def run(size: int, folder: Path, run_measure: Any, meter_class: Any) -> list[str
         cold, first = build_all(app, meter)
     summed, at_once, processes = meter.summary()
     say(
-        f"  build all ({worker_threads(app)} worker threads, parts, cold part cache): "
+        f"  build all ({worker_threads(app)} worker threads, "
+        f"{'parts, cold part cache' if parts else 'one child per package, parts off'}): "
         f"{cold:.1f} s; {part_files(folder)} parts rendered by {processes} processes; "
         f"memory at once {at_once:.0f} MB, summed {summed:.0f} MB; "
         f"bench process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
@@ -389,7 +395,8 @@ def run(size: int, folder: Path, run_measure: Any, meter_class: Any) -> list[str
     )
     targets.insert(
         0,
-        f"target build-all: {cold / plain_seconds:.2f} x plain one-after-another "
+        f"target build-all{'' if parts else ' (parts off)'}: "
+        f"{cold / plain_seconds:.2f} x plain one-after-another "
         f"({cold:.1f} s against {plain_seconds:.1f} s; every step published: {published}) "
         "(limit 0.5)",
     )

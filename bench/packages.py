@@ -465,6 +465,9 @@ def main() -> None:
         "--build-all", type=int, default=5000, help="wishes of the build-all bench (0: skip)"
     )
     parser.add_argument(
+        "--build-all-parts", choices=("on", "off"), default="on", help="PDF_RENDER_PARTS there"
+    )
+    parser.add_argument(
         "--measure", nargs=3, metavar=("MODE", "HTML", "TWIN"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -505,7 +508,8 @@ def main() -> None:
         import buildall
 
         with tempfile.TemporaryDirectory(prefix="bundler-bench-") as folder:
-            targets += buildall.run(args.build_all, Path(folder), run_measure, ChildMeter)
+            parts = args.build_all_parts == "on"
+            targets += buildall.run(args.build_all, Path(folder), run_measure, ChildMeter, parts)
     print()
     for line in targets:
         print(line)
