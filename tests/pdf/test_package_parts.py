@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Sequence
+from typing import Any
 
 import pikepdf
 import pytest
@@ -263,13 +264,12 @@ def test_attachments_are_embedded_on_their_wishs_page_when_rendered_in_parts(
     assert any((tmp_path / "parts").rglob("*.pdf"))
 
 
-def test_a_big_article_is_cut_between_wishes_and_reads_back_like_the_single_pass(monkeypatch):
-    monkeypatch.setattr(package_content, "PART_WISHES", 1)
-    bw = [i for i in single.ITEMS if i.statute_bwb_id == "BWBR0002656"]
+def _context(items: Sequence[Any]) -> dict[str, Any]:
+    """The template context of a version-1 package of these wishes (the module's fixtures)."""
     content = package_content.build_content(
-        bw, {i.id: single._detail(i) for i in bw}, single.JENV, "Geachte minister."
+        items, {i.id: single._detail(i) for i in items}, single.JENV, "Geachte minister."
     )
-    context = package_content.document_context(
+    return package_content.document_context(
         content,
         number=single.NUMBER,
         version=1,
@@ -279,7 +279,12 @@ def test_a_big_article_is_cut_between_wishes_and_reads_back_like_the_single_pass
         office="Programmabureau",
         twin_name="twin.json",
     )
-    html, data = pdf.render("package.html", context, created=single.CREATED)
+
+
+def test_a_big_article_is_cut_between_wishes_and_reads_back_like_the_single_pass(monkeypatch):
+    monkeypatch.setattr(package_content, "PART_WISHES", 1)
+    bw = [i for i in single.ITEMS if i.statute_bwb_id == "BWBR0002656"]
+    html, data = pdf.render("package.html", _context(bw), created=single.CREATED)
     sources = pdf_parts.parts(pdf_parts.split(html))
     body = [(s.name, s.depth) for s in sources if s.kind == "body"]
     # One wish a part: a new statute part, then continued articles and a continued article.
@@ -299,19 +304,7 @@ def test_a_big_packages_contents_stop_at_the_articles_and_every_wish_keeps_its_b
     monkeypatch,
 ):
     monkeypatch.setattr(package_content, "CONTENTS_WISHES", 5)
-    content = package_content.build_content(
-        single.ITEMS, {i.id: single._detail(i) for i in single.ITEMS}, single.JENV, "Geachte."
-    )
-    context = package_content.document_context(
-        content,
-        number=single.NUMBER,
-        version=1,
-        created=single.CREATED,
-        changes=package_content.Changes(),
-        previous_version=None,
-        office="Programmabureau",
-        twin_name="twin.json",
-    )
+    context = _context(single.ITEMS)
     assert not context["contents_wishes"]
     html, data = pdf.render("package.html", context, created=single.CREATED)
     reader = single._reader(data)
