@@ -5,8 +5,9 @@ A throwaway app on a SQLite file in a temporary folder, filled by the product's 
 (accepted or offered) with a responsible ministry; then, printing each phase as it ends:
 - "build all" as the office's button queues it (jobs.create_job, kind "all") and as the
   embedded worker runs it: queue.worker_threads(app) threads calling jobs.run_step, with
-  PDF_RENDER_PARTS on (a cold part cache);
-- the same "build all" again with nothing changed: no new version, no part rendered;
+  PDF_RENDER_PARTS on (a cold part cache) or, with `parts` off, one bounded child per package;
+- the same "build all" again with nothing changed: no new version, no PDF rendered (renders
+  counted as calls of build.render_isolated, the one way a build renders);
 - one wish's problem text edited through the ORM, "build all" again: only the packages holding
   that wish get a new version;
 - baseline: each ministry's package HTML (build.prepare_build, shaped before the first build)
@@ -199,19 +200,27 @@ def part_files(folder: Path) -> int:
 
 
 class PartsLog:
-    """Record each ministry's parts render (rounds, parts rendered, seconds) while a build runs.
+    """Record each ministry's parts render (rounds, parts rendered, seconds) while a build runs,
+    and count the package renders (calls of build.render_isolated, in either mode).
 
-    Only observes: wraps jobs.build_one (to know the ministry of the thread) and
-    parts.render_in_parts (to keep its result's figures).
+    Only observes: wraps jobs.build_one (to know the ministry of the thread),
+    build.render_isolated (to count) and parts.render_in_parts (to keep its result's figures).
     """
 
     def __init__(self) -> None:
         self.local = threading.local()
         self.runs: dict[str, str] = {}
-        self.kept = (jobs.build_one, parts.render_in_parts)
+        self.renders = 0
+        self.lock = threading.Lock()
+        self.kept = (jobs.build_one, parts.render_in_parts, build.render_isolated)
 
     def __enter__(self) -> PartsLog:
-        build_one, render_in_parts = self.kept
+        build_one, render_in_parts, render_isolated = self.kept
+
+        def render_counted(*args: Any, **kwargs: Any) -> Any:
+            with self.lock:
+                self.renders += 1
+            return render_isolated(*args, **kwargs)
 
         def build_one_logged(app: Flask, code: str, actor_id: int | None) -> int | None:
             self.local.code = code
@@ -228,10 +237,11 @@ class PartsLog:
             return done
 
         jobs.build_one, parts.render_in_parts = build_one_logged, render_logged  # type: ignore[assignment]
+        build.render_isolated = render_counted
         return self
 
     def __exit__(self, *exc: object) -> None:
-        jobs.build_one, parts.render_in_parts = self.kept  # type: ignore[assignment]
+        jobs.build_one, parts.render_in_parts, build.render_isolated = self.kept  # type: ignore[assignment]
 
 
 def cpu_seconds() -> float:
@@ -339,7 +349,8 @@ def run(
     say(
         f"  build all ({worker_threads(app)} worker threads, "
         f"{'parts, cold part cache' if parts else 'one child per package, parts off'}): "
-        f"{cold:.1f} s; {part_files(folder)} parts rendered by {processes} processes; "
+        f"{cold:.1f} s; {log.renders} packages rendered, "
+        f"{part_files(folder)} parts rendered by {processes} processes; "
         f"memory at once {at_once:.0f} MB, summed {summed:.0f} MB; "
         f"bench process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
@@ -355,16 +366,18 @@ def run(
     targets: list[str] = []
 
     before_versions, before_parts = versions(app), part_files(folder)
-    unchanged, second = build_all(app)
+    with PartsLog() as counted:
+        unchanged, second = build_all(app)
     new_versions = versions(app) - before_versions
     new_parts = part_files(folder) - before_parts
     say(
         f"  build all, nothing changed: {unchanged:.2f} s; "
         f"steps {sorted({status for status, *_ in second.values()})}; "
-        f"{new_versions} new versions, {new_parts} parts rendered"
+        f"{new_versions} new versions, {counted.renders} PDFs rendered, "
+        f"{new_parts} parts rendered"
     )
     targets.append(
-        f"target build-all-unchanged: {unchanged:.2f} s, {new_parts} PDFs rendered, "
+        f"target build-all-unchanged: {unchanged:.2f} s, {counted.renders} PDFs rendered, "
         f"{new_versions} new versions (limit 2 s, 0)"
     )
 

@@ -16,9 +16,10 @@ Then (issue 15, items 2 and 3: parts):
   package republished (HTML shaped again, changed parts rendered, merged) against Typst's full
   render of the same content (`typst` from PyPI, bench only; skipped with a note if missing);
 - "--build-all N" (5,000; bench/buildall.py): a throwaway app holding N accepted/offered wishes
-  over the ministries; "build all" as the office queues it and the worker runs it (parts, cold
-  cache) against every package rendered by plain WeasyPrint one after another; again with
-  nothing changed (no PDF rendered); again after one wish changed (only its packages rebuilt).
+  over the ministries; "build all" as the office queues it and the worker runs it (parts and a
+  cold cache, or one child per package with --build-all-parts off) against every package
+  rendered by plain WeasyPrint one after another; again with nothing changed (no PDF rendered);
+  again after one wish changed (only its packages rebuilt).
 
 Run:  .venv/bin/python bench/packages.py [--sizes 50,200,1000] [--repeat 1]
                                            [--big 3000] [--republish 1000] [--build-all 5000]

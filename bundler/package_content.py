@@ -473,16 +473,16 @@ def document_context(
         ("Knelpunten",),
         chart_id="pakket-grafiek",
     )
+    totals = content.tree.counts if content.tree else count([])
     return {
         "number": number,
         "version": version,
         "created": created,
         "office": office,
         "ministry": content.ministry,
-        "totals": content.tree.counts if content.tree else count([]),
+        "totals": totals,
         "statutes": statutes,
-        "contents_wishes": sum(len(a["wishes"]) for s in statutes for a in s["articles"])
-        <= CONTENTS_WISHES,
+        "contents_wishes": totals.wishes <= CONTENTS_WISHES,
         "letter": Markup(letter_html(content.cover_letter)) if content.cover_letter.strip() else "",  # noqa: S704 - sanitised by nh3
         "fields": content.letter,
         "logo": (
