@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bundler import create_app
+from bundler import cache, create_app
 from bundler.db import make_engine, session_scope
 from bundler.enums import Role, WishState
 from bundler.models import (
     Base,
+    DataGeneration,
     Ministry,
     Municipality,
     Pilot,
@@ -158,6 +159,17 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     yield app
     _empty_tables(app)
     app.extensions["bundler.engine"].dispose()
+
+
+@pytest.fixture
+def generation_row(app: Flask) -> Iterator[None]:
+    """The row the migration (or create_all) makes; the test fixtures empty every table."""
+    with session_scope(app) as session:
+        if cache.generation(session) is None:
+            session.execute(insert(DataGeneration).values(id=1, value=0))
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

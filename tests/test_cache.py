@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
-from sqlalchemy import delete, event, insert, update
+from sqlalchemy import delete, event, update
 
 from bundler import cache
 from bundler.db import session_scope
@@ -15,17 +13,6 @@ from bundler.enums import Role, WishState
 from bundler.models import DataGeneration, User, Wish
 from bundler.office import listing
 from bundler.office.filters import InboxFilter
-
-
-@pytest.fixture
-def generation_row(app: Flask) -> Iterator[None]:
-    """The row the migration (or create_all) makes; the test fixtures empty every table."""
-    with session_scope(app) as session:
-        if cache.generation(session) is None:
-            session.execute(insert(DataGeneration).values(id=1, value=0))
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _generation(app: Flask) -> int | None:

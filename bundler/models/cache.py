@@ -30,7 +30,7 @@ WATCHED = frozenset(
         "wish", "wish_ministry", "wish_support", "wish_relation", "wish_merge", "answer",
         "attachment", "pilot", "pilot_municipality", "package", "package_version",
         "package_entry", "ministry", "statute", "statute_ministry", "municipality",
-        "executing_organisation",
+        "executing_organisation", "office_logo",
     }
 )  # fmt: skip
 _FLAG = "bundler.data_changed"
@@ -73,6 +73,29 @@ def _changes_watched(session: Session) -> bool:
 def _table_of(instance: object) -> str:
     table = getattr(type(instance), "__table__", None)
     return str(getattr(table, "name", ""))
+
+
+def advance_generation(session: Session, expected: int) -> int | None:
+    """Give the generation its new value now, if it is still `expected`; return the value.
+
+    For a transaction that must know the value its commit publishes (`packages.freshness`).
+    None: another transaction changed the generation meanwhile (the commit raises it as
+    usual). Changes made after this call raise it once more at the commit.
+    """
+    session.flush()
+    value = expected
+    while value == expected:
+        value = secrets.randbits(31)
+    result = session.connection().execute(
+        update(DataGeneration)
+        .where(DataGeneration.id == 1, DataGeneration.value == expected)
+        .values(value=value)
+    )
+    if result.rowcount != 1:
+        return None
+    session.info.pop(_FLAG, None)
+    session.info.pop(GENERATION_READ, None)  # the next read sees the new value
+    return value
 
 
 @event.listens_for(Session, "after_flush")

@@ -127,6 +127,26 @@ class PackageEntry(Base):
     wish: Mapped[Wish] = relationship()
 
 
+class PackageCheck(Base):
+    """A ministry's package content as last found equal to its latest version (one row each).
+
+    Valid while the data generation, the build date and the context (code and settings)
+    are the ones it names: see `bundler.packages.freshness`. Not watched by the generation.
+    """
+
+    __tablename__ = "package_check"
+
+    ministry_id: Mapped[int] = mapped_column(
+        ForeignKey("ministry.id", ondelete="CASCADE"), primary_key=True
+    )
+    generation: Mapped[int]
+    built_on: Mapped[dt.date]
+    context: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # References of the wishes the content's wishes relate to (it shows their state and package).
+    related: Mapped[list[str]] = mapped_column(JSON)
+
+
 class BuildJob(Base):
     """A request to build packages (one ministry or all), with progress the office can follow."""
 

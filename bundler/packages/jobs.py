@@ -20,9 +20,10 @@ from sqlalchemy import Integer, cast, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bundler.cache import generation
 from bundler.db import session_scope
 from bundler.models import BuildJob, BuildStep, Ministry, User, utcnow
-from bundler.packages import build
+from bundler.packages import build, freshness
 from bundler.packages.budget import estimate_mb, render_budget
 from bundler.pdf import RenderError
 from bundler.queue import get_huey
@@ -109,18 +110,35 @@ def build_one(app: Flask, code: str, actor_id: int | None) -> int | None:
     """
     with ministry_build_lock(app, code):
         with session_scope(app) as session:
+            # Read first: the generation the checks below are valid under (freshness).
+            before = generation(session)
             ministry = session.scalar(select(Ministry).where(Ministry.code == code))
             if ministry is None:
                 raise build.BuildConflict(f"Onbekend ministerie: {code}")
+            package = build.open_package(session, ministry)
+            if freshness.known_unchanged(session, ministry, package, before):
+                return None
             prepared = build.prepare_build(session, ministry)
-        if prepared.unchanged:
-            return None
+            if prepared.unchanged:
+                built_on = prepared.created.date()
+                content, digest = prepared.content, prepared.content_hash
+                freshness.remember(session, ministry.id, content, digest, built_on, before)
+                return None
         estimate = estimate_mb(len(prepared.content.items), int(app.config["PDF_MEMORY_MB"]))
         with render_budget(app).reserve(estimate):
             result = build.render_isolated(prepared.html, prepared.attachments, prepared.created)
         with session_scope(app) as session:
+            before = generation(session)
             actor = session.get(User, actor_id) if actor_id else None
             version = build.publish(session, prepared, result, actor=actor)
+            freshness.after_publish(
+                session,
+                prepared.ministry_id,
+                prepared.content,
+                prepared.content_hash,
+                prepared.created.date(),
+                before,
+            )
             return version.id
 
 
