@@ -201,21 +201,32 @@ def part_files(folder: Path) -> int:
 
 class PartsLog:
     """Record each ministry's parts render (rounds, parts rendered, seconds) while a build runs,
-    and count the package renders (calls of build.render_isolated, in either mode).
+    and count the package renders (calls of build.render_isolated, in either mode) and the full
+    reads of a ministry's wishes (calls of build.prepare_build; a package known unchanged by
+    its check, bundler/packages/freshness.py, is not read).
 
     Only observes: wraps jobs.build_one (to know the ministry of the thread),
-    build.render_isolated (to count) and parts.render_in_parts (to keep its result's figures).
+    build.render_isolated and build.prepare_build (to count) and parts.render_in_parts (to keep
+    its result's figures).
     """
 
     def __init__(self) -> None:
         self.local = threading.local()
         self.runs: dict[str, str] = {}
         self.renders = 0
+        self.reads = 0
         self.lock = threading.Lock()
         self.kept = (jobs.build_one, parts.render_in_parts, build.render_isolated)
+        self.prepare = build.prepare_build
 
     def __enter__(self) -> PartsLog:
         build_one, render_in_parts, render_isolated = self.kept
+        prepare = self.prepare
+
+        def prepare_counted(*args: Any, **kwargs: Any) -> Any:
+            with self.lock:
+                self.reads += 1
+            return prepare(*args, **kwargs)
 
         def render_counted(*args: Any, **kwargs: Any) -> Any:
             with self.lock:
@@ -237,11 +248,12 @@ class PartsLog:
             return done
 
         jobs.build_one, parts.render_in_parts = build_one_logged, render_logged  # type: ignore[assignment]
-        build.render_isolated = render_counted
+        build.render_isolated, build.prepare_build = render_counted, prepare_counted
         return self
 
     def __exit__(self, *exc: object) -> None:
         jobs.build_one, parts.render_in_parts, build.render_isolated = self.kept  # type: ignore[assignment]
+        build.prepare_build = self.prepare
 
 
 def cpu_seconds() -> float:
@@ -374,7 +386,8 @@ def run(
         f"  build all, nothing changed: {unchanged:.2f} s; "
         f"steps {sorted({status for status, *_ in second.values()})}; "
         f"{new_versions} new versions, {counted.renders} PDFs rendered, "
-        f"{new_parts} parts rendered"
+        f"{new_parts} parts rendered; {counted.reads} of {len(second)} ministries' wishes read "
+        "(the others known unchanged by their check)"
     )
     targets.append(
         f"target build-all-unchanged: {unchanged:.2f} s, {counted.renders} PDFs rendered, "
@@ -383,12 +396,14 @@ def run(
 
     reference, holders = change_one_wish(app)
     before_parts = part_files(folder)
-    one, third = build_all(app)
+    with PartsLog() as counted:
+        one, third = build_all(app)
     rebuilt = sorted(code for code, (status, *_) in third.items() if status == "published")
     say(
         f"  one wish changed ({reference}, in the packages of {', '.join(holders)}): "
         f"build all {one:.1f} s; new versions for {rebuilt or 'none'}; "
-        f"{part_files(folder) - before_parts} parts rendered"
+        f"{part_files(folder) - before_parts} parts rendered; "
+        f"{counted.reads} of {len(third)} ministries' wishes read"
     )
     for code in rebuilt:
         status, number, wishes, pages, took = third[code]
