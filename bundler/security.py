@@ -33,6 +33,8 @@ DOWNLOAD_CSP = f"{CSP}; sandbox"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # URL prefixes where no cookie authenticates anything (the API takes bearer tokens only).
 COOKIELESS = "bundler.security.cookieless"
+# Messages waiting in the session for the next page (flash); older ones are dropped.
+MAX_FLASHES = 5
 
 
 # Every id in a URL fits the databases' integer columns (PostgreSQL integer: 32 bits).
@@ -161,6 +163,21 @@ def init_app(app: Flask) -> None:
     app.before_request(check_csrf)
     app.before_request(enforce_session_lifetime)
     app.after_request(set_security_headers)
+    app.after_request(bound_flashes)
+
+
+def bound_flashes(response: Response) -> Response:
+    """Keep only the newest few messages waiting in the session (`MAX_FLASHES`).
+
+    A browser shows them on the page it is sent to next. A client that never follows the
+    redirect (a script posting forms) would otherwise grow its session cookie with every
+    post: past the 4 KB browsers keep, and slower to read and sign on every request.
+    """
+    if session.modified:  # only a request that flashed (or logged in) can have added one
+        waiting = session.get("_flashes")
+        if waiting and len(waiting) > MAX_FLASHES:
+            session["_flashes"] = waiting[-MAX_FLASHES:]
+    return response
 
 
 def refuse_nul_bytes() -> None:

@@ -3,7 +3,8 @@
 - bidi controls (U+202A–U+202E, U+2066–U+2069) are stripped from titles, names, file names;
 - instance/ is 0700 and the database, uploads and storage are readable by the owner only;
 - package downloads carry a `sandbox` CSP; the CSV export names its charset once;
-- DOCX/XLSX/ODT are validated by parsing the package, refusing macro-enabled content.
+- DOCX/XLSX/ODT are validated by parsing the package, refusing macro-enabled content;
+- a client that never follows its redirects keeps a small session cookie (bounded messages).
 (The rule on one ministry's answers on a shared wish: tests/test_join_visibility.py.)
 """
 
@@ -51,6 +52,32 @@ def test_bidi_controls_are_stripped_from_titles_and_file_names(client, db, membe
     wish = db.scalars(select(Wish)).one()
     assert wish.title == "Akte fdp.exex"
     assert db.scalars(select(Attachment.original_name)).one() == "rapportfdp.exe"
+
+
+def test_a_client_that_never_follows_its_redirects_keeps_a_small_session(client, db, member):
+    from bundler.security import MAX_FLASHES
+
+    pilot, _user = member
+    token = csrf_token(client, "/knelpunten/nieuw")
+    for number in range(1, 21):  # each saved concept flashes a message for the next page
+        response = client.post(
+            "/knelpunten/nieuw",
+            data={
+                "csrf_token": token,
+                "pilot": str(pilot.id),
+                "title": f"Concept {number}",
+                "urgency": "normaal",
+                "action": "concept",
+            },
+        )
+        assert response.status_code == 302
+    assert len(db.scalars(select(Wish)).all()) == 20
+    with client.session_transaction() as session:
+        waiting = session["_flashes"]
+    assert len(waiting) == MAX_FLASHES
+    assert len(client.get_cookie("__Host-bundler").value) < 2048  # browsers keep up to 4 KB
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Concept 20" in page  # the newest message is the one kept
 
 
 def test_bidi_controls_are_stripped_from_names(client, db, make_user, login):
