@@ -18,7 +18,7 @@ from bundler.db import make_engine
 from bundler.models import Base
 
 # Full-text search tables and indexes are made by hand-written migrations, not by models.
-IGNORED_PREFIXES = ("wish_fts", "ix_wish_fulltext", "search_vector")
+IGNORED_PREFIXES = ("wish_fts", "ix_wish_fulltext", "search_vector", "ix_wish_reference_length")
 
 
 @pytest.fixture

@@ -37,6 +37,9 @@ wish_ministry = Table(
     Index("ix_wish_ministry_ministry_id", "ministry_id", "wish_id"),
 )
 
+# The longest a wish reference can be (KN-2026- and up to 12 digits).
+REFERENCE_LENGTH = 20
+
 
 class Wish(Base):
     """A wish (knelpunt): an obstacle in a statute that a pilot asks a ministry to change."""
@@ -54,10 +57,12 @@ class Wish(Base):
             postgresql_where=text("state <> 'concept'"),
             sqlite_where=text("state <> 'concept'"),
         ),
+        # The highest reference of a year: per length, the last one (wishes.ops._next_reference).
+        Index("ix_wish_reference_length", func.length(text("reference")), "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    reference: Mapped[str] = mapped_column(String(REFERENCE_LENGTH), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     problem: Mapped[str] = mapped_column(Text, default="")
     statute_id: Mapped[int | None] = mapped_column(ForeignKey("statute.id"), index=True)
