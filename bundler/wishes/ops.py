@@ -6,6 +6,7 @@ rule refuses the change. Who may see or change a wish is decided in `visibility`
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, select, union_all
+from sqlalchemy import CompoundSelect, func, inspect, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -180,9 +181,21 @@ def wish_of_form(session: Session, form_id: str) -> int | None:
 
 def _next_reference(session: Session, year: int) -> str:
     """Return the reference of the year after the highest one stored."""
-    # The highest number is the last reference of the longest length (KN-2026-10000 follows
-    # KN-2026-9999, which sorts after it as text). Per length, the index on (length,
-    # reference) gives the last one at once: one probe per possible length, in one query.
+    found = session.scalars(_highest_references(year))
+    highest = max(found, key=lambda reference: (len(reference), reference), default=None)
+    return numbering.wish_reference(
+        year, numbering.next_wish_sequence([highest] if highest else [], year)
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _highest_references(year: int) -> CompoundSelect[str]:
+    """Select the year's last reference of each length (built once per year: 12 probes).
+
+    The highest number is the last reference of the longest length (KN-2026-10000 follows
+    KN-2026-9999, which sorts after it as text). Per length, the index on (length,
+    reference) gives the last one at once.
+    """
     prefix = f"{numbering.WISH_PREFIX}-{year}-"
     probes = [
         select(Wish.reference)
@@ -196,11 +209,7 @@ def _next_reference(session: Session, year: int) -> str:
         .subquery()
         for length in range(len(prefix) + 1, REFERENCE_LENGTH + 1)
     ]
-    found = session.scalars(union_all(*(select(probe.c.reference) for probe in probes)))
-    highest = max(found, key=lambda reference: (len(reference), reference), default=None)
-    return numbering.wish_reference(
-        year, numbering.next_wish_sequence([highest] if highest else [], year)
-    )
+    return union_all(*(select(probe.c.reference) for probe in probes))
 
 
 def clash_possible(session: Session) -> bool:
