@@ -13,10 +13,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from bundler import logo
 from bundler.cache import generation
 from bundler.db import session_scope
 from bundler.enums import RelationKind
-from bundler.models import Ministry, PackageCheck, PackageVersion, WishRelation
+from bundler.models import Ministry, PackageCheck, PackageVersion, Wish, WishRelation, utcnow
 from bundler.packages import build, jobs
 from bundler.packages.content import load_content
 from tests.package_helpers import Story, make_story
@@ -121,9 +122,7 @@ def test_a_change_to_a_wish_reads_every_package_and_rebuilds_its_own(app, story,
     build_all(app, full_checks)
     with session_scope(app) as session:
         session.execute(
-            update(type(story.birth))
-            .where(type(story.birth).id == story.birth.id)
-            .values(problem="Een ander probleem.")
+            update(Wish).where(Wish.id == story.birth.id).values(problem="Een ander probleem.")
         )
     assert build_all(app, full_checks) == {"JenV": 2}
     assert full_checks == ["BZK", "JenV"]
@@ -131,8 +130,6 @@ def test_a_change_to_a_wish_reads_every_package_and_rebuilds_its_own(app, story,
 
 
 def test_a_new_logo_rebuilds_every_package(app, story, full_checks):
-    from bundler import logo
-
     build_all(app, full_checks)
     with session_scope(app) as session:
         logo.set_logo(session, png(), actor=None)
@@ -145,7 +142,7 @@ def test_other_settings_or_another_day_read_the_wishes_again(app, story, full_ch
     assert build_all(app, full_checks) == {}
     assert full_checks == ["BZK", "JenV"]
 
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = utcnow().date() - dt.timedelta(days=1)  # checks are dated in UTC
     with session_scope(app) as session:
         session.execute(update(PackageCheck).values(built_on=yesterday))
     assert build_all(app, full_checks) == {}
