@@ -21,6 +21,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -62,11 +63,22 @@ class PartCache:
         return path.read_bytes() if path.is_file() else None
 
     def put(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        temporary.replace(path)
+        _write_atomically(self._path(key), data)
+
+    def get_info(self, key: str) -> pdf_merge.PartInfo | None:
+        """Return what a cached part's read-back gave (its pages and anchors), if kept."""
+        try:
+            found = json.loads(self._path(key).with_suffix(".json").read_text(encoding="utf-8"))
+            return pdf_merge.PartInfo(
+                pages=int(found["pages"]),
+                anchors={str(k): int(v) for k, v in found["anchors"].items()},
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put_info(self, key: str, info: pdf_merge.PartInfo) -> None:
+        text = json.dumps({"pages": info.pages, "anchors": info.anchors})
+        _write_atomically(self._path(key).with_suffix(".json"), text.encode())
 
     def _hint_path(self, name: str) -> Path:
         return self.folder / "hints" / f"{hashlib.sha256(name.encode()).hexdigest()}.json"
@@ -80,11 +92,15 @@ class PartCache:
         return {str(k): int(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
     def put_hint(self, name: str, pages: dict[str, int]) -> None:
-        path = self._hint_path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(pages), encoding="utf-8")
-        temporary.replace(path)
+        _write_atomically(self._hint_path(name), json.dumps(pages).encode())
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write a file so that a reader finds the old content or the new, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
 
 
 def part_key(html: str, attachments: Sequence[pdf.PdfAttachment]) -> str:
@@ -96,6 +112,17 @@ def part_key(html: str, attachments: Sequence[pdf.PdfAttachment]) -> str:
             digest.update(b"\0" + value.encode())
         digest.update(b"\0" + hashlib.sha256(a.data).digest())
     return digest.hexdigest()
+
+
+def _part_info(key: str, data: bytes, cache: PartCache | None) -> pdf_merge.PartInfo:
+    """Read a part's pages and anchors, or take them from the cache (opening the 46 parts of
+    a 1,000-wish package to read them took 0.2 s of every republish)."""
+    info = cache.get_info(key) if cache is not None else None
+    if info is None:
+        info = pdf_merge.read_part(data)
+        if cache is not None:
+            cache.put_info(key, info)
+    return info
 
 
 @dataclass
@@ -182,7 +209,7 @@ def render_in_parts(
         fetch(jobs)
         for key in keys:
             if key not in infos:
-                infos[key] = pdf_merge.read_part(done[key])
+                infos[key] = _part_info(key, done[key], cache)
         outcome.seconds[f"round {round_number}"] = time.perf_counter() - started
         found: dict[str, int] = {}
         offset = 0
