@@ -13,7 +13,8 @@ Then (issue 15, items 2 and 3: parts):
   processes, sampled from /proc (see ChildMeter: "at once", the peak of their summed RSS,
   and "summed", their own peaks added up); the texts are compared;
 - "--republish N" (1,000): the package rendered in parts once, then one wish changed and the
-  package republished (HTML shaped again, changed parts rendered, merged) against Typst's full
+  package republished (HTML shaped again, changed parts rendered by the render children the
+  process kept from the first build, merged) against Typst's full
   render of the same content (`typst` from PyPI, bench only; skipped with a note if missing);
 - "--build-all N" (5,000; bench/buildall.py): a throwaway app holding N accepted/offered wishes
   over the ministries; "build all" as the office queues it and the worker runs it (parts and a
@@ -423,7 +424,8 @@ def bench_republish(size: int, folder: Path) -> list[str]:
         f"{size} wishes ({first.result.pages} pages), rendered in parts, cold cache: {cold:.1f} s"
     )
     print(
-        f"  republish after one wish changed: {republish:.1f} s "
+        f"  republish after one wish changed (render children kept from the first build, "
+        f"as a worker keeps them): {republish:.1f} s "
         f"(rendered {again.rendered}, reused {len(again.reused)}, {again.rounds} rounds; "
         + ", ".join(f"{k} {v:.1f} s" for k, v in again.seconds.items())
         + ")"
@@ -500,17 +502,24 @@ def main() -> None:
     if rows:
         print_table(rows)
     targets: list[str] = []
+    from bundler import pdf_pool
+
+    # Each bench starts with no render children: the pool a process keeps for its builds is
+    # ended after each, so no bench finds another's children started (or counts their memory).
     with tempfile.TemporaryDirectory(prefix="bundler-bench-") as folder:
         if args.republish:
             targets += bench_republish(args.republish, Path(folder))
+            pdf_pool.close_shared()
         if args.big:
             targets += bench_big(args.big, Path(folder))
+            pdf_pool.close_shared()
     if args.build_all:
         import buildall
 
         with tempfile.TemporaryDirectory(prefix="bundler-bench-") as folder:
             parts = args.build_all_parts == "on"
             targets += buildall.run(args.build_all, Path(folder), run_measure, ChildMeter, parts)
+            pdf_pool.close_shared()
     print()
     for line in targets:
         print(line)

@@ -149,15 +149,16 @@ def render_in_parts(
 ) -> PartsResult:
     """Render the package HTML in parts and merge them; see the module's docstring.
 
-    Without `render`, the parts render in a pool of `workers` long-lived child processes,
-    each under the address-space cap `memory_mb`, each part under the wall-clock `timeout`.
+    Without `render`, the parts render in this process's kept pool (`pdf_pool.shared`) of
+    `workers` long-lived child processes, each under the address-space cap `memory_mb`, each
+    part under the wall-clock `timeout`; concurrent builds share its children.
     """
     workers = workers or os.cpu_count() or 1
     if render is None:
-        with pdf_pool.RenderPool(workers, timeout=timeout, memory_mb=memory_mb) as pool:
-            return render_in_parts(
-                html, attachments, created, render=pool.render, workers=workers, cache=cache
-            )
+        pool = pdf_pool.shared(workers, timeout=timeout, memory_mb=memory_mb)
+        return render_in_parts(
+            html, attachments, created, render=pool.render, workers=workers, cache=cache
+        )
     doc = pdf_parts.split(html)
     sources = pdf_parts.parts(doc)
     owners = {anchor: n for n, s in enumerate(sources) for anchor in s.ids}
