@@ -19,10 +19,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bundler.models.cache import GENERATION_READ, DataGeneration, has_pending_changes
+from bundler.models.cache import GENERATION_READ, has_pending_changes, read_generation
 
 T = TypeVar("T")
 
@@ -43,7 +42,7 @@ def generation(session: Session) -> int | None:
     if known is not None and known[0] == transaction and session.in_transaction():
         value: int | None = known[1]
         return value
-    value = session.scalar(select(DataGeneration.value).where(DataGeneration.id == 1))
+    value = read_generation(session)
     session.info[GENERATION_READ] = (id(session.get_transaction()), value)
     return value
 

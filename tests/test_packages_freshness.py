@@ -149,3 +149,45 @@ def test_other_settings_or_another_day_read_the_wishes_again(app, story, full_ch
     assert full_checks == ["BZK", "JenV"]
     assert build_all(app, full_checks) == {}
     assert full_checks == []
+
+
+def test_publishes_that_overlap_keep_every_check(app, story, full_checks, monkeypatch):
+    # "Build all" runs builds at once: BZK publishes while JenV's publish is under way (after
+    # JenV read the generation its check would be valid under). Both checks must stay.
+    publish = build.publish
+
+    def with_bzk_meanwhile(session, prepared, result, **options):  # type: ignore[no-untyped-def]
+        if prepared.content.ministry.code == "JenV":
+            assert jobs.build_one(app, "BZK", None) is not None
+        return publish(session, prepared, result, **options)
+
+    monkeypatch.setattr(build, "publish", with_bzk_meanwhile)
+    full_checks.clear()
+    jobs.build_one(app, "JenV", None)
+    assert sorted(full_checks) == ["BZK", "JenV"]
+    assert assert_checks_true(app) == 2
+    monkeypatch.setattr(build, "publish", publish)
+    assert build_all(app, full_checks) == {}
+    assert full_checks == []
+
+
+def test_a_change_during_a_publish_is_read_at_the_next_build(app, story, full_checks, monkeypatch):
+    build_all(app, full_checks)
+    with session_scope(app) as session:  # BZK's content changes: it publishes version 2
+        session.execute(update(Wish).where(Wish.id == story.bzk.id).values(problem="Nieuw."))
+    read_content = build.load_content
+    reads: list[str] = []
+
+    def edited_meanwhile(session, ministry, *args, **options):  # type: ignore[no-untyped-def]
+        content = read_content(session, ministry, *args, **options)
+        reads.append(ministry.code)
+        if len(reads) == 2:  # the publish's own read (the first is the build's)
+            with session_scope(app) as other:  # a pilot edits BZK's wish right after it
+                other.get(Wish, story.bzk.id).problem = "Intussen anders."
+        return content
+
+    monkeypatch.setattr(build, "load_content", edited_meanwhile)
+    assert jobs.build_one(app, "BZK", None) is not None
+    monkeypatch.setattr(build, "load_content", read_content)
+    assert_checks_true(app)
+    assert build_all(app, full_checks) == {"BZK": 3}  # the edit is seen, not skipped

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, event, update
+from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -73,6 +73,12 @@ def _changes_watched(session: Session) -> bool:
 def _table_of(instance: object) -> str:
     table = getattr(type(instance), "__table__", None)
     return str(getattr(table, "name", ""))
+
+
+def read_generation(session: Session) -> int | None:
+    """Read the generation as it is now, not as this transaction first read it."""
+    value: int | None = session.scalar(select(DataGeneration.value).where(DataGeneration.id == 1))
+    return value
 
 
 def advance_generation(session: Session, expected: int) -> int | None:

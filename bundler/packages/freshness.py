@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bundler.models import Ministry, Package, PackageCheck, utcnow
-from bundler.models.cache import advance_generation
+from bundler.models.cache import advance_generation, read_generation
 from bundler.package_content import PackageContent
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -104,16 +105,27 @@ def after_publish(
     content_hash: str,
     built_on: dt.date,
     before: int | None,
+    read_again: Callable[[], str],
 ) -> None:
     """Give the publish its generation; keep the checks it leaves true, record its own.
 
     `before` is the generation this transaction read before it read the content it publishes.
+    If another change committed since (in "build all", often another ministry's publish), the
+    publish advances from the generation as it is now: the checks current under it stay true
+    but for the published wishes. Its own check is recorded only if its content, read again
+    (`read_again`, after the generation is taken: nothing can commit in between), is still
+    what it published.
     """
     if before is None:
         return
     after = advance_generation(session, before)
     if after is None:
-        return  # another change committed meanwhile: every check is checked again
+        before = read_generation(session)
+        after = advance_generation(session, before) if before is not None else None
+        if after is None:
+            return  # changes keep coming: every check is checked again
+        if read_again() != content_hash:
+            content_hash = ""  # changed meanwhile: no check of its own
     published = {item.reference for item in content.items}
     others = session.scalars(
         select(PackageCheck).where(
@@ -123,4 +135,5 @@ def after_publish(
     for check in others:
         if published.isdisjoint(check.related):
             check.generation = after
-    remember(session, ministry_id, content, content_hash, built_on, after)
+    if content_hash:
+        remember(session, ministry_id, content, content_hash, built_on, after)

@@ -25,6 +25,7 @@ from bundler.db import session_scope
 from bundler.models import BuildJob, BuildStep, Ministry, User, utcnow
 from bundler.packages import build, freshness
 from bundler.packages.budget import estimate_mb, render_budget
+from bundler.packages.content import load_content
 from bundler.pdf import RenderError
 from bundler.queue import get_huey
 
@@ -138,6 +139,9 @@ def build_one(app: Flask, code: str, actor_id: int | None) -> int | None:
                 prepared.content_hash,
                 prepared.created.date(),
                 before,
+                lambda: load_content(
+                    session, version.package.ministry, version.package, on=prepared.created.date()
+                ).content_hash(),
             )
             return version.id
 
