@@ -4,7 +4,8 @@ N wishes spread over pilots, municipalities, ministries and statutes the way a p
 grows: most pilots small (a handful of municipalities), some scaled up to 30-40 and a few to
 every municipality; a few busy pilots raise most wishes and a few statutes draw most of them.
 Supporters, merges, answers, attachments and relations come in believable proportions
-(`STATES` and the `P_*` constants below). Rows go in with Core `insert` executemany in chunks,
+(`STATES` and the `P_*` constants below), and the office's notifications of submitted wishes,
+most of them never opened. Rows go in with Core `insert` executemany in chunks,
 with ids chosen here, so 100,000 wishes take a minute or two on SQLite and on PostgreSQL.
 The same seed and day give the same data.
 """
@@ -31,6 +32,7 @@ from bundler.models import (
     ExecutingOrganisation,
     Ministry,
     Municipality,
+    Notification,
     PhaseChange,
     Pilot,
     PilotMunicipality,
@@ -44,6 +46,7 @@ from bundler.models import (
     statute_ministry,
     wish_ministry,
 )
+from bundler.notifications import kinds
 from bundler.numbering import parse_wish_reference, wish_reference
 from bundler.passwords import hash_password
 
@@ -84,6 +87,9 @@ P_RECEIPT_FIRST = 0.4  # a "received" answer precedes the real one
 P_ATTACHMENT = 0.08
 P_RELATION = 0.01
 P_RARE = 0.0005
+# An office notification of a submission that was opened: most of the office works from the
+# inbox and leaves them unread (tens of thousands each at 100,000 wishes).
+P_NOTIFICATION_READ = 0.3
 PHASES = [(Phase.PILOT, 80.0), (Phase.LIMITED_SCALE_UP, 15.0), (Phase.STANDARD, 5.0)]
 SUBMIT_DELAY = dt.timedelta(hours=20)
 ALIVE = (S.SUBMITTED, S.IN_TRIAGE, S.ACCEPTED, S.OFFERED)
@@ -301,6 +307,30 @@ def _sentence(rng: random.Random, words: int) -> str:
     return " ".join(rng.choices(WORDS, k=words)).capitalize() + "."
 
 
+def _office_notifications(
+    rng: random.Random, office: Sequence[int], wish: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """What each office member was told of a wish's submission (as `notifications.derive`)."""
+    submitted, reference = wish["submitted_at"], wish["reference"]
+    data = {"reference": reference, "title": wish["title"], "state": S.SUBMITTED.value,
+            "previous": S.CONCEPT.value}  # fmt: skip
+    return [
+        {
+            "user_id": user_id,
+            "kind": kinds.OFFICE_SUBMISSION,
+            "subject": reference,
+            "data": data,
+            "link": f"/bureau/knelpunten/{reference}",
+            "wish_id": wish["id"],
+            "created_at": submitted,
+            "read_at": submitted + dt.timedelta(days=1)
+            if rng.random() < P_NOTIFICATION_READ else None,
+            "mail_done": True,
+        }
+        for user_id in office
+    ]  # fmt: skip
+
+
 def _write_files(folder: Path, rows: list[dict[str, Any]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     contents = {ext: data for _, ext, data, _ in FILES}
@@ -329,6 +359,7 @@ def load_scale(
     report = ScaleReport()
     pilot_ids, member_of = _make_pilots(session, rng, pilot_count(wishes), today, report)
     _ministry_users(session, report)
+    office = list(session.scalars(select(User.id).where(User.role == Role.OFFICE, User.active)))
     statutes = list(session.execute(select(Statute.id, Statute.short_title, Statute.title)))
     statute_ministries: dict[int, list[int]] = {}
     for statute_id, ministry_id in session.execute(
@@ -369,6 +400,7 @@ def load_scale(
         files: list[dict[str, Any]] = []
         merges: list[dict[str, Any]] = []
         relations: list[dict[str, Any]] = []
+        notifications: list[dict[str, Any]] = []
         for i in range(offset, min(offset + CHUNK, wishes)):
             wish_id, created = ids["wish"] + i, created_times[i]
             sequences[created.year] = sequences.get(created.year, 0) + 1
@@ -418,6 +450,8 @@ def load_scale(
                 }
             )  # fmt: skip
             statute_id = statute[0] if statute else None
+            if state is not S.CONCEPT:
+                notifications += _office_notifications(rng, office, rows[-1])
             ministries = statute_ministries.get(statute_id, []) if statute_id else []
             if state in WITH_MINISTRIES:
                 links += [{"wish_id": wish_id, "ministry_id": m} for m in ministries]
@@ -538,6 +572,7 @@ def load_scale(
             (Wish.__table__, rows), (wish_ministry, links), (WishSupport.__table__, supports),
             (WishMerge.__table__, merges), (Answer.__table__, answers),
             (Attachment.__table__, files), (WishRelation.__table__, relations),
+            (Notification.__table__, notifications),
         ]:  # fmt: skip
             _insert(session, table, batch, report)
         if upload_folder is not None and files:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bundler.db import session_scope
 from bundler.enums import AnswerStatus, Role, WishState
 from bundler.models import Notification, User, Wish
 from bundler.notifications import kinds
+from bundler.notifications import ops as notification_ops
 from bundler.notifications.text import describe
 from bundler.wishes import ops
 from tests.conftest import csrf_token, post_form
@@ -131,6 +132,39 @@ def test_count_list_open_and_mark_read(app, client, db, login, make_user, story)
         client.post(f"/meldingen/{first.id}/gelezen", data={"csrf_token": token}).status_code == 302
     )
     assert 'data-unread="0"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_count_stops_above_what_the_header_shows(app, client, db, login, make_user):
+    """Someone who works from the inbox may leave thousands unread: every page counts them,
+    so the count stops at 100 and the header says 99+."""
+    office = make_user(Role.OFFICE)
+    db.add_all(
+        Notification(user_id=office.id, kind=kinds.OFFICE_SUBMISSION, subject=f"KN-{n}", data={})
+        for n in range(150)
+    )
+    db.commit()
+    assert notification_ops.unread_count(db, office.id) == notification_ops.UNREAD_SHOWN + 1
+    login(office)
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-unread="100"' in home
+    assert '<span class="bundler-visually-hidden">: </span>99+<span' in home
+    assert "Meer dan 99 ongelezen meldingen" in client.get("/meldingen").get_data(as_text=True)
+    token = csrf_token(client, "/meldingen")
+    client.post("/meldingen/gelezen", data={"csrf_token": token})
+    assert 'data-unread="0"' in client.get("/").get_data(as_text=True)
+
+
+def test_unread_ones_come_from_their_own_index(db, make_user):
+    user = make_user(Role.OFFICE)
+    compiled = notification_ops.unread_query(user.id).compile(
+        db.get_bind(), compile_kwargs={"literal_binds": True}
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL enable_seqscan = off"))  # a near-empty table: no seq scan
+        plan = " ".join(db.scalars(text(f"EXPLAIN {compiled}")))
+    else:
+        plan = " ".join(row[-1] for row in db.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+    assert "ix_notification_unread" in plan, plan
 
 
 def test_mark_all_read_touches_only_ones_own(app, client, db, login, make_user, story):

@@ -20,6 +20,7 @@ from bundler.models import (
     Answer,
     Attachment,
     Base,
+    Notification,
     Pilot,
     PilotMunicipality,
     User,
@@ -29,6 +30,8 @@ from bundler.models import (
     WishSupport,
     wish_ministry,
 )
+from bundler.notifications import kinds
+from bundler.notifications.text import describe
 from bundler.passwords import check_password
 from bundler.refdata import load_reference_data
 
@@ -172,3 +175,20 @@ def test_cli_adds_to_the_story_and_pages_open(
     assert signed_in.status_code == 302
     for path in ("/bureau/knelpunten", "/bureau/overzicht", "/bureau/knelpunten?zoek=gemeente"):
         assert client.get(path).status_code == 200, path
+
+
+def test_the_office_was_told_of_every_submission(app: Flask, db: Session, make_user: Any) -> None:
+    office = make_user(Role.OFFICE)
+    scale.load_scale(db, 400, seed=8, today=TODAY)
+    db.flush()
+    submitted = {w.id: w for w in db.scalars(select(Wish).where(Wish.state != WishState.CONCEPT))}
+    told = list(db.scalars(select(Notification).where(Notification.user_id == office.id)))
+    assert sorted(n.wish_id for n in told) == sorted(submitted)
+    unread = sum(n.read_at is None for n in told)
+    assert 0.55 * len(told) < unread < 0.85 * len(told)  # most never opened
+    for notification in told[:20]:
+        wish = submitted[notification.wish_id or 0]
+        assert notification.kind == kinds.OFFICE_SUBMISSION
+        assert notification.link == f"/bureau/knelpunten/{wish.reference}"
+        assert notification.created_at == wish.submitted_at
+        assert wish.reference in describe(notification.kind, notification.data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bundler.models.accounts import User
@@ -20,6 +20,18 @@ class Notification(Base):
     """
 
     __tablename__ = "notification"
+    __table_args__ = (
+        # The header's count of unread ones, on every page: only those in the index. With
+        # read_at as well, both columns match, so SQLite (without statistics) prefers it to
+        # ix_notification_user_id rather than taking whichever index was created first.
+        Index(
+            "ix_notification_unread",
+            "user_id",
+            "read_at",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(

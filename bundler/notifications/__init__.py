@@ -124,6 +124,7 @@ def init_app(app: Flask) -> None:
     # signed token is the only credential, so no cookie and no CSRF token play a part there.
     security.cookieless(app, UNSUBSCRIBE_PREFIX)
     app.jinja_env.globals["unread_notifications"] = _unread
+    app.jinja_env.globals["unread_shown"] = ops.UNREAD_SHOWN
     derive.install(app, lambda: request_delivery(app))
     queue.register(app, jobs.install_tasks)
     app.cli.add_command(send_digests_command)
