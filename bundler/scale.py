@@ -360,6 +360,8 @@ def load_scale(
     pilot_ids, member_of = _make_pilots(session, rng, pilot_count(wishes), today, report)
     _ministry_users(session, report)
     office = list(session.scalars(select(User.id).where(User.role == Role.OFFICE, User.active)))
+    # A stream of its own: the wishes of a seed stay what they were before notifications.
+    opened = random.Random(f"{seed}-notifications")
     statutes = list(session.execute(select(Statute.id, Statute.short_title, Statute.title)))
     statute_ministries: dict[int, list[int]] = {}
     for statute_id, ministry_id in session.execute(
@@ -451,7 +453,7 @@ def load_scale(
             )  # fmt: skip
             statute_id = statute[0] if statute else None
             if state is not S.CONCEPT:
-                notifications += _office_notifications(rng, office, rows[-1])
+                notifications += _office_notifications(opened, office, rows[-1])
             ministries = statute_ministries.get(statute_id, []) if statute_id else []
             if state in WITH_MINISTRIES:
                 links += [{"wish_id": wish_id, "ministry_id": m} for m in ministries]
