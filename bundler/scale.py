@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bundler.enums import AnswerStatus, Phase, RelationKind, Role, Urgency, WishState
@@ -49,10 +47,17 @@ from bundler.models import (
 from bundler.notifications import kinds
 from bundler.numbering import parse_wish_reference, wish_reference
 from bundler.passwords import hash_password
+from bundler.scale_rows import (
+    CHUNK,
+    Picker,
+    ScaleReport,
+    insert_rows,
+    next_ids,
+    reset_sequences,
+    zipf,
+)
 
-T = TypeVar("T")
 S = WishState
-CHUNK = 5_000
 # The password of every generated account (a local demo database only).
 PASSWORD = "schaal-demo-2026"  # noqa: S105 - documented demo password, like bundler.demo's
 EMAIL_DOMAIN = "schaal.example"
@@ -126,62 +131,9 @@ FILES = [
 ]  # fmt: skip
 
 
-@dataclass
-class ScaleReport:
-    """What was generated: rows per table."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, table: str, number: int) -> None:
-        self.counts[table] = self.counts.get(table, 0) + number
-
-
-class _Picker:
-    """Weighted choice with precomputed cumulative weights (fast at 100,000 draws)."""
-
-    def __init__(self, rng: random.Random, table: Sequence[tuple[Any, float]]) -> None:
-        self.rng = rng
-        self.values = [v for v, _ in table]
-        self.cumulative = list(itertools.accumulate(w for _, w in table))
-
-    def __call__(self) -> Any:
-        return self.rng.choices(self.values, cum_weights=self.cumulative)[0]
-
-
-def _zipf(rng: random.Random, values: Sequence[T], exponent: float = 1.0) -> _Picker:
-    """Pick from values in a shuffled order where the k-th is 1/k^exponent as likely."""
-    order = list(values)
-    rng.shuffle(order)
-    return _Picker(rng, [(v, 1 / (k + 1) ** exponent) for k, v in enumerate(order)])
-
-
 def pilot_count(wishes: int) -> int:
     """How many pilots raise this many wishes: 5 for a small demo, 150 at 100,000."""
     return max(5, min(150, round(math.sqrt(wishes) / 2)))
-
-
-def _next_ids(session: Session, *tables: Any) -> dict[str, int]:
-    return {t.name: (session.scalar(select(func.max(t.c.id))) or 0) + 1 for t in tables}
-
-
-def _insert(session: Session, table: Any, rows: list[dict[str, Any]], report: ScaleReport) -> None:
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(table), rows[start : start + CHUNK])
-    report.add(table.name, len(rows))
-
-
-def _reset_sequences(session: Session, tables: Sequence[Any]) -> None:
-    """On PostgreSQL, move each serial past the ids inserted here."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        # Table names are constants from the models, never input.
-        session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
-                f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"
-            )
-        )
 
 
 def _make_pilots(
@@ -199,8 +151,8 @@ def _make_pilots(
     organisations = list(
         session.scalars(select(ExecutingOrganisation.id).order_by(ExecutingOrganisation.code))
     )
-    phase = _Picker(rng, PHASES)
-    ids = _next_ids(session, Pilot.__table__, User.__table__, PhaseChange.__table__)
+    phase = Picker(rng, PHASES)
+    ids = next_ids(session, Pilot.__table__, User.__table__, PhaseChange.__table__)
     taken = set(session.scalars(select(Pilot.name)))
     pilots: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
@@ -271,17 +223,17 @@ def _make_pilots(
         )
         members.append({"pilot_id": pilot_id, "user_id": user_id})
         member_of[pilot_id] = user_id
-    _insert(session, Pilot.__table__, pilots, report)
-    _insert(session, PilotMunicipality.__table__, links, report)
-    _insert(session, PhaseChange.__table__, changes, report)
-    _insert(session, User.__table__, users, report)
-    _insert(session, pilot_member, members, report)
+    insert_rows(session, Pilot.__table__, pilots, report)
+    insert_rows(session, PilotMunicipality.__table__, links, report)
+    insert_rows(session, PhaseChange.__table__, changes, report)
+    insert_rows(session, User.__table__, users, report)
+    insert_rows(session, pilot_member, members, report)
     return [p["id"] for p in pilots], member_of
 
 
 def _ministry_users(session: Session, report: ScaleReport) -> None:
     """One account per ministry that has none of ours yet (ministerie-bzk@schaal.example)."""
-    first = _next_ids(session, User.__table__)["user_account"]
+    first = next_ids(session, User.__table__)["user_account"]
     existing = set(session.scalars(select(User.email)))
     password_hash = hash_password(PASSWORD)
     rows: list[dict[str, Any]] = []
@@ -300,7 +252,7 @@ def _ministry_users(session: Session, report: ScaleReport) -> None:
                     "ministry_id": ministry_id,
                 }
             )
-    _insert(session, User.__table__, rows, report)
+    insert_rows(session, User.__table__, rows, report)
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -370,16 +322,16 @@ def load_scale(
         )
     ):
         statute_ministries.setdefault(statute_id, []).append(ministry_id)
-    pick_statute = _zipf(rng, statutes, 0.8)
-    pick_pilot = _zipf(rng, pilot_ids, 0.9)
-    pick_state, pick_urgency = _Picker(rng, STATES), _Picker(rng, URGENCIES)
-    pick_answer, pick_file = _Picker(rng, ANSWERS), _Picker(rng, [(f, f[3]) for f in FILES])
+    pick_statute = zipf(rng, statutes, 0.8)
+    pick_pilot = zipf(rng, pilot_ids, 0.9)
+    pick_state, pick_urgency = Picker(rng, STATES), Picker(rng, URGENCIES)
+    pick_answer, pick_file = Picker(rng, ANSWERS), Picker(rng, [(f, f[3]) for f in FILES])
     municipality_names = list(
         session.scalars(select(Municipality.name).order_by(Municipality.name))
     )
 
     tables = [t.__table__ for t in (Wish, WishSupport, Answer, Attachment, WishMerge)]
-    ids = _next_ids(session, *tables)
+    ids = next_ids(session, *tables)
     sequences: dict[int, int] = {}
     for reference in session.scalars(select(Wish.reference)):
         parsed = parse_wish_reference(reference)
@@ -576,12 +528,12 @@ def load_scale(
             (Attachment.__table__, files), (WishRelation.__table__, relations),
             (Notification.__table__, notifications),
         ]:  # fmt: skip
-            _insert(session, table, batch, report)
+            insert_rows(session, table, batch, report)
         if upload_folder is not None and files:
             _write_files(upload_folder, files)
         if progress is not None:
             progress(min(offset + CHUNK, wishes))
-    _reset_sequences(session, [*tables, Pilot.__table__, User.__table__, PhaseChange.__table__])
+    reset_sequences(session, [*tables, Pilot.__table__, User.__table__, PhaseChange.__table__])
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE"))
     return report
