@@ -85,6 +85,9 @@ def check_accessibility(page: Any) -> None:
     """Run axe-core with the WCAG A/AA, best-practice and EN 301 549 rules; fail on violations."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A click that follows a link returns once the new page has committed, possibly before its
+    # stylesheets apply; axe must measure the page as a person sees it (target sizes, contrast).
+    page.wait_for_load_state("load")
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     assert result.violations_count == 0, f"{page.url}\n{result.generate_report()}"
 

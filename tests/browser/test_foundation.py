@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from flask import request
 
 from bundler.enums import Role
 
@@ -48,3 +52,21 @@ def test_logout_in_browser(page, browser_login, make_user):
     page.wait_for_url("**/aanmelden")
     page.goto("/")
     assert "/aanmelden" in page.url
+
+
+def test_axe_measures_the_page_after_its_stylesheets_apply(
+    app, page, axe, browser_login, make_user
+):
+    """A followed link returns before a slow stylesheet arrives; axe must wait for it, or it
+    measures unstyled 17px-high links (this failed once in CI, on a loaded machine)."""
+    slow = threading.Event()
+
+    @app.before_request
+    def slow_theme() -> None:
+        if slow.is_set() and request.path.endswith("/theme.css"):
+            time.sleep(1)
+
+    browser_login(make_user(Role.ADMIN).email)
+    slow.set()
+    page.get_by_role("link", name="Uitgaande e-mail").click()
+    axe(page)
