@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import insert, select, text
 
 from bundler.db import session_scope
 from bundler.enums import AnswerStatus, Role, WishState
-from bundler.models import Notification, User, Wish
+from bundler.models import Notification, User, Wish, utcnow
 from bundler.notifications import kinds
 from bundler.notifications import ops as notification_ops
 from bundler.notifications.text import describe
@@ -159,7 +157,7 @@ def test_the_count_stops_above_what_the_header_shows(app, client, db, login, mak
 def test_unread_ones_come_from_their_own_index(db, make_user):
     """The shape the index is for: someone who read thousands and left a few unread."""
     user = make_user(Role.OFFICE)
-    read_at = datetime.now(UTC)
+    read_at = utcnow()
     db.execute(
         insert(Notification),
         [
